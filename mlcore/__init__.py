@@ -1,0 +1,3 @@
+"""mlcore: network and security results. Never imports :mod:`physcore`."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,144 @@
+"""The normal-superconductor junction: model + orientation + region parameters (data).
+
+BdG Hamiltonian (hbar = 1), electron block first::
+
+    H_BdG = tau_z (x) (h(k) - mu + U(x)) + Delta(x) (cos(phi) tau_x - sin(phi) tau_y)
+
+with U(x) = U_b(x) (the barrier) in the normal region and -U0 in the superconductor, and
+Delta(x) = gap for x > 0 (after the barrier), 0 otherwise. The superconductor's Fermi energy is
+mu + U0 (Beenakker's U_0 doping, PRL 97, 067007 (2006)).
+"""
+
+from __future__ import annotations
+
+import math
+
+from .barriers import Barrier, check_barrier
+from .models import BandModel
+
+__all__ = ["NSJunction", "parse_orientation"]
+
+_NAMED_ORIENTATIONS = {"linear": 0.0, "quadratic": 90.0}
+_ORIENTATION_HELP = "orientation must be 'linear', 'quadratic' or an angle in degrees"
+
+
+def parse_orientation(orientation) -> float:
+    """Orientation -> angle in degrees from the linear axis.
+
+    Accepts "linear" (0), "quadratic" (90) or a finite number of degrees.
+    """
+    if isinstance(orientation, str):
+        key = orientation.strip().lower()
+        if key not in _NAMED_ORIENTATIONS:
+            raise ValueError(f"{_ORIENTATION_HELP}, got {orientation!r}")
+        return _NAMED_ORIENTATIONS[key]
+    try:
+        angle = float(orientation)
+    except (TypeError, ValueError):
+        raise ValueError(f"{_ORIENTATION_HELP}, got {orientation!r}") from None
+    if not math.isfinite(angle):
+        raise ValueError(f"orientation must be a finite angle in degrees, got {orientation!r}")
+    return angle
+
+
+class NSJunction:
+    """A normal-metal / superconductor junction of one band model.
+
+    Parameters
+    ----------
+    model : BandModel
+        :class:`SemiDirac`, :class:`Graphene` or :class:`Parabolic`.
+    orientation : {"linear", "quadratic"} or float
+        Transport direction as an angle in degrees from the model's linear axis.
+    mu : float
+        Fermi energy of the normal region (energy units, measured from the node).
+    gap : float
+        Superconducting gap Delta_0 >= 0 (energy units).
+    U0 : float
+        Extra doping of the superconductor (energy units); its Fermi energy is mu + U0 > 0.
+    barrier : Barrier or None
+        Interface barrier: None, DeltaBarrier, ThinBarrier or RectangularBarrier.
+    phase : float
+        Superconducting phase phi (radians); no observable here depends on it.
+    """
+
+    def __init__(
+        self,
+        model: BandModel,
+        orientation="linear",
+        mu: float = 1.0,
+        gap: float = 0.0,
+        U0: float = 0.0,
+        barrier: Barrier | None = None,
+        *,
+        phase: float = 0.0,
+    ):
+        if not isinstance(model, BandModel):
+            raise ValueError(
+                f"model must be a SemiDirac, Graphene or Parabolic instance, got {model!r}"
+            )
+        self.model = model
+        self.orientation_deg = parse_orientation(orientation)
+        self.theta = math.radians(self.orientation_deg)
+        self.mu = self._finite("mu", mu)
+        self.gap = self._finite("gap", gap)
+        if self.gap < 0:
+            raise ValueError(f"gap must be >= 0 (the gap Delta_0, energy units), got {gap!r}")
+        self.U0 = self._finite("U0", U0)
+        if not self.mu + self.U0 > 0:
+            raise ValueError(
+                "the superconductor's Fermi energy mu + U0 must be > 0, "
+                f"got mu={self.mu!r}, U0={self.U0!r}"
+            )
+        self.barrier = check_barrier(barrier)
+        self.phase = self._finite("phase", phase)
+
+    @staticmethod
+    def _finite(name: str, value) -> float:
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a real number, got {value!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        return value
+
+    def replace(self, **changes) -> NSJunction:
+        """A copy with some parameters changed (validated again)."""
+        params = dict(
+            model=self.model,
+            orientation=self.orientation_deg,
+            mu=self.mu,
+            gap=self.gap,
+            U0=self.U0,
+            barrier=self.barrier,
+            phase=self.phase,
+        )
+        params.update(changes)
+        return NSJunction(**params)
+
+    def normal_state(self) -> NSJunction:
+        """The same junction with the gap switched off (the normal-state reference)."""
+        return self.replace(gap=0.0)
+
+    def params(self) -> dict:
+        """Parameters as plain values, for result attributes and provenance."""
+        out = {
+            "model": self.model.name,
+            **{f"model_{k}": v for k, v in vars(self.model).items()},
+            "orientation_deg": self.orientation_deg,
+            "mu": self.mu,
+            "gap": self.gap,
+            "U0": self.U0,
+            "phase": self.phase,
+            "barrier": type(self.barrier).__name__ if self.barrier else "None",
+        }
+        if self.barrier is not None:
+            out.update({f"barrier_{k}": v for k, v in vars(self.barrier).items()})
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"NSJunction({self.model!r}, orientation={self.orientation_deg:g} deg, mu={self.mu:g}, "
+            f"gap={self.gap:g}, U0={self.U0:g}, barrier={self.barrier!r})"
+        )

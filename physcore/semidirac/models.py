@@ -1,0 +1,169 @@
+"""Band models as data: the normal-state Hamiltonian h(k) of one node.
+
+Conventions (used throughout :mod:`physcore.semidirac`)
+-------------------------------------------------------
+* Units: hbar = 1. Energies in the user's energy unit, lengths in its inverse momentum unit;
+  ``velocity`` is an energy x length, ``mass`` is an inverse energy x length^-2 (so that
+  ``k**2 / (2 * mass)`` is an energy).
+* Transport runs along x; the interface is the line x = 0 with the normal metal at x < 0 and
+  the superconductor at x > 0. The transverse momentum ``q = k_y`` is conserved.
+* ``theta`` is the angle (radians) between the transport direction x and the crystal's
+  *linear* axis b. The crystal momenta are ``k_b = k_x cos(theta) - k_y sin(theta)`` and
+  ``k_a = k_x sin(theta) + k_y cos(theta)``; theta = 0 transports along the linear axis,
+  theta = pi/2 along the quadratic axis.
+* Every model's node sits at a time-reversal-invariant momentum, h(k) = h*(-k), so the BdG
+  Hamiltonian is ``tau_z (x) (h - mu + U(x)) + Delta(x) tau_x`` (see :mod:`.junction`). For
+  graphene this is Beenakker's valley-isotropic form of one valley.
+
+Each model exposes the polynomial form of h along the transport direction,
+``h(k_x; q) = h0 + h1 k_x + h2 k_x**2`` (:meth:`transport_coefficients`), which is all that the
+scattering solvers and the lattice discretization need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BandModel", "SemiDirac", "Graphene", "Parabolic", "PAULI"]
+
+PAULI = {
+    "0": np.eye(2, dtype=complex),
+    "x": np.array([[0, 1], [1, 0]], dtype=complex),
+    "y": np.array([[0, -1j], [1j, 0]], dtype=complex),
+    "z": np.array([[1, 0], [0, -1]], dtype=complex),
+}
+
+
+def _check_positive(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def _check_finite(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    return value
+
+
+class BandModel:
+    """Base class of the normal-state band models (immutable data)."""
+
+    #: number of orbitals (pseudo-spin components) of h(k)
+    norbs: int = 2
+    #: short name used in result attributes
+    name: str = "model"
+
+    def transport_coefficients(self, theta: float, q: float):
+        """Return ``(h0, h1, h2)``, complex ``(norbs, norbs)`` arrays with
+        ``h(k_x; q) = h0 + h1 k_x + h2 k_x**2`` for transport at angle ``theta`` (radians)."""
+        raise NotImplementedError
+
+    def hamiltonian(self, kx, ky, theta: float = 0.0) -> np.ndarray:
+        """h at momentum (k_x, k_y) of the transport frame; broadcasts, shape ``(..., n, n)``."""
+        kx = np.asarray(kx, dtype=float)[..., None, None]
+        ky = np.asarray(ky, dtype=float)
+        out = []
+        for q in np.atleast_1d(ky).ravel():
+            h0, h1, h2 = self.transport_coefficients(theta, float(q))
+            out.append(h0 + h1 * kx + h2 * kx**2)
+        res = np.stack(out, axis=0)
+        return res.reshape(np.shape(ky) + res.shape[1:]) if np.ndim(ky) else res[0]
+
+    def energies(self, kx, ky, theta: float = 0.0) -> np.ndarray:
+        """Band energies at (k_x, k_y), ascending, shape ``(..., norbs)``."""
+        return np.linalg.eigvalsh(self.hamiltonian(kx, ky, theta))
+
+    def is_first_order(self, theta: float) -> bool:
+        """True when h is only first order in k_x along this transport direction."""
+        return bool(np.allclose(self.transport_coefficients(theta, 0.0)[2], 0.0))
+
+
+@dataclass(frozen=True)
+class SemiDirac(BandModel):
+    r"""Semi-Dirac node, :math:`h = (k_a^2/2m - \delta)\sigma_x + v k_b \sigma_y` (hbar = 1).
+
+    Parameters
+    ----------
+    mass : float
+        m > 0 of the quadratic axis a (inverse energy x length^-2).
+    velocity : float
+        v > 0 of the linear axis b (energy x length).
+    delta : float
+        Merging parameter (energy): 0 is the semi-Dirac point, > 0 two Dirac cones at
+        k_a = +-sqrt(2 m delta), < 0 a gap 2|delta|.
+    """
+
+    mass: float = 1.0
+    velocity: float = 1.0
+    delta: float = 0.0
+
+    norbs = 2
+    name = "semi-Dirac"
+
+    def __post_init__(self):
+        object.__setattr__(self, "mass", _check_positive("mass", self.mass))
+        object.__setattr__(self, "velocity", _check_positive("velocity", self.velocity))
+        object.__setattr__(self, "delta", _check_finite("delta", self.delta))
+
+    def transport_coefficients(self, theta: float, q: float):
+        c, s = math.cos(theta), math.sin(theta)
+        # Snap the paper's orientations so that h2 (or h1's cross term) is exactly zero.
+        if abs(s) < 1e-15:
+            s = 0.0
+        if abs(c) < 1e-15:
+            c = 0.0
+        sx, sy = PAULI["x"], PAULI["y"]
+        inv2m = 1.0 / (2.0 * self.mass)
+        # k_a = s k_x + c q,  k_b = c k_x - s q
+        h0 = (inv2m * c * c * q * q - self.delta) * sx - self.velocity * s * q * sy
+        h1 = (2.0 * inv2m * s * c * q) * sx + self.velocity * c * sy
+        h2 = (inv2m * s * s) * sx
+        return h0, h1, h2
+
+
+@dataclass(frozen=True)
+class Graphene(BandModel):
+    r"""Graphene's Dirac node, :math:`h = v (k_x\sigma_x + k_y\sigma_y)`; isotropic (theta unused).
+
+    In the BdG form ``tau_z (x) (h - mu)`` this is Beenakker's valley-isotropic Hamiltonian
+    (PRL 97, 067007 (2006)) for one valley; the other valley gives the same conductance.
+    """
+
+    velocity: float = 1.0
+
+    norbs = 2
+    name = "graphene"
+
+    def __post_init__(self):
+        object.__setattr__(self, "velocity", _check_positive("velocity", self.velocity))
+
+    def transport_coefficients(self, theta: float, q: float):
+        v = self.velocity
+        return v * q * PAULI["y"], v * PAULI["x"], np.zeros((2, 2), complex)
+
+
+@dataclass(frozen=True)
+class Parabolic(BandModel):
+    """Parabolic two-dimensional electron gas, ``h = (k_x**2 + k_y**2) / (2 m)``; one orbital."""
+
+    mass: float = 1.0
+
+    norbs = 1
+    name = "parabolic"
+
+    def __post_init__(self):
+        object.__setattr__(self, "mass", _check_positive("mass", self.mass))
+
+    def transport_coefficients(self, theta: float, q: float):
+        inv2m = 1.0 / (2.0 * self.mass)
+        return (
+            np.array([[inv2m * q * q]], complex),
+            np.zeros((1, 1), complex),
+            np.array([[inv2m]], complex),
+        )
