@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml tools/setup_env.sh
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PYTHON) -m physcore.demo --out results/demo
+	$(PYTHON) -m validation.demo --out results/demo
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 """`make demo`: the headline figures and numbers on built-in defaults.
 
-Each result contributes a ``demo(out_dir)`` function; this module runs them in turn.
+Each result contributes a ``demo(out_dir)`` function in its own package; this module (in
+``validation``, the one package that may import both ``physcore`` and ``mlcore``) runs them in turn.
 """
 
 from __future__ import annotations
