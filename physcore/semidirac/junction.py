@@ -137,6 +137,15 @@ class NSJunction:
             out.update({f"barrier_{k}": v for k, v in vars(self.barrier).items()})
         return out
 
+    def kwant_conductance(self, bias, *, lattice_spacing: float, **options):
+        """The same conductance as :meth:`conductance`, from a kwant tight-binding model.
+
+        See :func:`physcore.semidirac.kwant_crosscheck.kwant_conductance` for the options.
+        """
+        from .kwant_crosscheck import kwant_conductance  # kwant is an optional, heavy import
+
+        return kwant_conductance(self, bias, lattice_spacing=lattice_spacing, **options)
+
     def __repr__(self) -> str:
         return (
             f"NSJunction({self.model!r}, orientation={self.orientation_deg:g} deg, mu={self.mu:g}, "
