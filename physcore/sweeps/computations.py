@@ -1,0 +1,171 @@
+"""Computations a sweep can run, registered by name and resolved lazily by import path.
+
+A computation is any object with the attributes of :class:`Computation` (duck typing: a package
+that must not import :mod:`physcore`, such as :mod:`mlcore`, defines an object of the same shape
+and names it in the spec by import path, ``computation = "mlcore.some_module:SOME_OBJECT"``).
+
+Built-in names (resolved only when a spec uses them, so importing :mod:`physcore.sweeps` imports
+no physics):
+
+* ``semidirac.conductance``: :meth:`physcore.semidirac.NSJunction.conductance` over a grid.
+* ``collision.steady_state``: the two-bath collision model's steady state.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import numpy as np
+
+__all__ = [
+    "Parameter",
+    "Computation",
+    "register_computation",
+    "get_computation",
+    "available_computations",
+]
+
+#: kinds a parameter value may have
+KINDS = ("float", "int", "str", "float_or_str")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A declared parameter of a computation.
+
+    Parameters
+    ----------
+    kind : {"float", "int", "str", "float_or_str"}
+        The TOML value type accepted (an integer is accepted where a float is).
+    default : object
+        Value when the spec omits the parameter; ``None`` makes it required.
+    vector : bool
+        True for a parameter the computation handles as one array per call (e.g. ``bias``): it
+        becomes a trailing dimension of every output and is never split across chunks.
+    doc : str
+        One line, with units.
+    choices : tuple
+        For ``str`` parameters, the allowed values (empty: any string).
+    """
+
+    kind: str
+    default: object = None
+    vector: bool = False
+    doc: str = ""
+    choices: tuple = ()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Parameter kind must be one of {KINDS}, got {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Computation:
+    """A computation over one grid point: the scalar parameters plus the vector parameters.
+
+    Parameters
+    ----------
+    name : str
+        Registry name, e.g. ``"semidirac.conductance"``.
+    parameters : mapping of str to Parameter
+        Every parameter a spec may set.
+    outputs : mapping of str to dict
+        Output variable name -> its attributes (``units``, ``long_name``).
+    compute : callable
+        ``compute(point) -> {output: array}``; ``point`` maps every parameter to its value
+        (vector parameters to 1-D float arrays); each array has the shape of the vector
+        parameters in declaration order.
+    validate : callable
+        ``validate(point) -> None``; raises ValueError naming the parameter for a point out of
+        range. Must be cheap (no solving): it runs for every grid point at plan time.
+    package : str
+        Top-level package whose version goes into the provenance.
+    """
+
+    name: str
+    parameters: Mapping[str, Parameter]
+    outputs: Mapping[str, dict]
+    compute: Callable[[dict], Mapping[str, np.ndarray]]
+    validate: Callable[[dict], None]
+    package: str = "physcore"
+    doc: str = field(default="")
+
+    @property
+    def vector_dims(self) -> tuple[str, ...]:
+        return tuple(k for k, p in self.parameters.items() if p.vector)
+
+
+_BUILTIN = {
+    "semidirac.conductance": "physcore.sweeps._semidirac:CONDUCTANCE",
+    "collision.steady_state": "physcore.sweeps._collision:STEADY_STATE",
+}
+_REGISTRY: dict[str, str | Computation] = dict(_BUILTIN)
+_ENTRY_POINT_GROUP = "physcore.sweeps"
+
+
+def register_computation(name: str, target: str | Computation) -> None:
+    """Register ``target`` (a Computation or its import path ``"module:attribute"``) as ``name``.
+
+    Other packages can also register without importing physcore, through the entry-point group
+    ``physcore.sweeps`` (``name = "module:attribute"``), or name the import path in the spec.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"computation name must be a non-empty string, got {name!r}")
+    if not isinstance(target, str | Computation):
+        raise ValueError(
+            f"target must be an import path 'module:attribute' or a Computation, got {target!r}"
+        )
+    _REGISTRY[name] = target
+
+
+def available_computations() -> list[str]:
+    """Names usable in a spec's ``computation`` field (import paths are accepted too)."""
+    names = set(_REGISTRY)
+    names.update(ep.name for ep in metadata.entry_points(group=_ENTRY_POINT_GROUP))
+    return sorted(names)
+
+
+def _resolve_path(path: str):
+    module, _, attr = path.partition(":")
+    if not module or not attr:
+        raise ValueError(f"import path must read 'module:attribute', got {path!r}")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def get_computation(name: str) -> Computation:
+    """The computation registered as ``name``, or found at the import path ``name``.
+
+    Raises
+    ------
+    ValueError
+        Naming the field ``computation`` and the registered names when ``name`` is unknown.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"computation must be a non-empty string, got {name!r}")
+    target = _REGISTRY.get(name)
+    if target is None:
+        eps = [ep for ep in metadata.entry_points(group=_ENTRY_POINT_GROUP) if ep.name == name]
+        if eps:
+            target = eps[0].value
+        elif ":" in name:
+            target = name
+        else:
+            raise ValueError(
+                f"computation: unknown computation {name!r}; registered: "
+                f"{', '.join(available_computations())} (or an import path 'module:attribute')"
+            )
+    if isinstance(target, str):
+        try:
+            target = _resolve_path(target)
+        except (ImportError, AttributeError) as err:
+            raise ValueError(f"computation: cannot import {name!r} ({target}): {err}") from err
+    for attr in ("name", "parameters", "outputs", "compute", "validate"):
+        if not hasattr(target, attr):
+            raise ValueError(f"computation: {name!r} resolves to {target!r}, which has no {attr!r}")
+    return target
