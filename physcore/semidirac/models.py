@@ -79,6 +79,17 @@ class BandModel:
         """Band energies at (k_x, k_y), ascending, shape ``(..., norbs)``."""
         return np.linalg.eigvalsh(self.hamiltonian(kx, ky, theta))
 
+    def fermi_q_extent(self, eps, theta: float) -> np.ndarray:
+        """Critical transverse momenta of the constant-energy contour ``h(k) = eps``.
+
+        Returns an array of shape ``(len(eps), K)`` of values ``q >= 0`` (NaN where absent):
+        the largest ``|k_y|`` on the contour (first column) and any other ``q`` where the
+        number of real ``k_x`` roots changes. The contour is symmetric under k -> -k, so
+        the same values with a minus sign are critical too. Used to split the transverse
+        momentum integral into smooth panels.
+        """
+        raise NotImplementedError
+
     def is_first_order(self, theta: float) -> bool:
         """True when h is only first order in k_x along this transport direction."""
         return bool(np.allclose(self.transport_coefficients(theta, 0.0)[2], 0.0))
@@ -126,6 +137,45 @@ class SemiDirac(BandModel):
         h2 = (inv2m * s * s) * sx
         return h0, h1, h2
 
+    def fermi_q_extent(self, eps, theta: float) -> np.ndarray:
+        # Contour (k_a^2/2m - delta)^2 + v^2 k_b^2 = eps^2, k_y = k_a cos(theta) - k_b sin(theta)
+        e = np.abs(np.atleast_1d(np.asarray(eps, dtype=float)))
+        m, v, d = self.mass, self.velocity, self.delta
+        c, s = math.cos(theta), math.sin(theta)
+        out = np.full((e.size, 2), np.nan)
+        if abs(s) < 1e-15:  # k_y = +-k_a: k_a^2/2m = delta +- |eps|
+            outer = d + e
+            inner = d - e
+            out[:, 0] = np.where(outer > 0, np.sqrt(2 * m * np.clip(outer, 0, None)), np.nan)
+            out[:, 1] = np.where(inner > 0, np.sqrt(2 * m * np.clip(inner, 0, None)), np.nan)
+            return out
+        if abs(c) < 1e-15:  # k_y = -k_b; k_a^2 = 2m (delta + |eps| cos t) >= 0 limits t
+            kb = np.where(d >= 0, e / v, np.sqrt(np.clip(e**2 - d**2, 0, None)) / v)
+            out[:, 0] = np.where((d >= 0) | (e > abs(d)), kb, np.nan)
+            out[:, 0] = np.where(e > 0, out[:, 0], np.nan)
+            return out
+        # generic angle: maximize k_y along the parametrized contour, then refine the sampled
+        # maximum by a parabola through its neighbours
+        t = np.linspace(0.0, 2 * np.pi, 4097)[:-1]
+        x = d + e[:, None] * np.cos(t)[None, :]
+        valid = x >= 0
+        ka = np.sqrt(2 * m * np.clip(x, 0, None))
+        kb = e[:, None] * np.sin(t)[None, :] / v
+        best = np.full(e.size, np.nan)
+        for sign in (1.0, -1.0):
+            ky = np.where(valid, sign * ka * c - kb * s, -np.inf)
+            i = np.argmax(ky, axis=1)
+            rows = np.arange(e.size)
+            f0 = ky[rows, i]
+            fm = ky[rows, (i - 1) % t.size]
+            fp = ky[rows, (i + 1) % t.size]
+            curv = fm - 2 * f0 + fp
+            ok = np.isfinite(fm) & np.isfinite(fp) & (curv < 0)
+            refined = np.where(ok, f0 - (fp - fm) ** 2 / (8 * np.where(ok, curv, -1.0)), f0)
+            best = np.fmax(best, np.where(np.isfinite(refined), refined, np.nan))
+        out[:, 0] = np.where(e > 0, np.abs(best), np.nan)
+        return out
+
 
 @dataclass(frozen=True)
 class Graphene(BandModel):
@@ -147,6 +197,10 @@ class Graphene(BandModel):
         v = self.velocity
         return v * q * PAULI["y"], v * PAULI["x"], np.zeros((2, 2), complex)
 
+    def fermi_q_extent(self, eps, theta: float) -> np.ndarray:
+        e = np.abs(np.atleast_1d(np.asarray(eps, dtype=float)))
+        return np.where(e > 0, e / self.velocity, np.nan)[:, None]
+
 
 @dataclass(frozen=True)
 class Parabolic(BandModel):
@@ -167,3 +221,7 @@ class Parabolic(BandModel):
             np.zeros((1, 1), complex),
             np.array([[inv2m]], complex),
         )
+
+    def fermi_q_extent(self, eps, theta: float) -> np.ndarray:
+        e = np.atleast_1d(np.asarray(eps, dtype=float))
+        return np.where(e > 0, np.sqrt(2 * self.mass * np.clip(e, 0, None)), np.nan)[:, None]

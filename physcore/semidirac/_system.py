@@ -1,0 +1,153 @@
+"""From a junction description to the plain arrays the numba kernels read (``finalize``).
+
+Barrier conventions (see also :mod:`.barriers`). Every barrier is a potential ``U_b(x)`` that
+enters the BdG Hamiltonian as ``tau_z (x) U_b(x)``. Thin barriers are characterized by their
+integrated strength ``W = int U_b dx`` (energy x length):
+
+* ``DeltaBarrier(Z)``: ``W = Z v_F`` with ``v_F`` the normal region's Fermi velocity along x
+  at q = 0 (BTK's Z for a 2DEG: psi' jumps by ``2 k_F Z psi``).
+* ``ThinBarrier(chi)``: ``W = chi v`` with ``v`` the model's ``velocity`` (1 for Parabolic).
+
+For a second-order h (h2 invertible) a thin barrier is a derivative jump
+``[psi'] = W h2^{-1} psi``; for a first-order h (h2 = 0) it is the exact thin-barrier transfer
+matrix ``psi(0+) = exp(-i W h1^{-1}) psi(0-)`` on both the electron and the hole block. The
+two definitions agree with ``DeltaBarrier`` being the thin-barrier limit of the first-order
+case: ``chi = Z v_F / v``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from ._kernels import BARRIER_JUMP, BARRIER_NONE, BARRIER_RECT, BARRIER_TRANSFER
+from .barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
+
+__all__ = ["FinalizedJunction", "finalize", "fermi_velocity"]
+
+
+@dataclass(frozen=True)
+class FinalizedJunction:
+    """Numba-ready arrays of one junction (see :mod:`._kernels` for their meaning)."""
+
+    hc: np.ndarray  # (3, 3, n, n) complex: h = sum hc[a, b] k_x^a q^b
+    order: int  # 1 or 2: highest power of k_x in h
+    mu: float  # normal region's Fermi energy
+    mu_s: float  # superconductor's Fermi energy, mu + U0
+    gap: float
+    phase: float
+    barrier_kind: int
+    barrier_matrix: np.ndarray  # (2n, 2n): jump (order 2) or transfer (order 1) matrix
+    barrier_height: float
+    barrier_width: float
+    ktol: float  # |Im k| below which a mode counts as propagating (absolute part)
+    strength: float  # integrated thin-barrier strength W (0 if none)
+
+    def args(self, gap: float | None = None) -> tuple:
+        """Positional arguments of the kernels after (E, q)."""
+        return (
+            self.hc,
+            self.order,
+            self.mu,
+            self.mu_s,
+            self.gap if gap is None else float(gap),
+            self.phase,
+            self.barrier_kind,
+            self.barrier_matrix,
+            self.barrier_height,
+            self.barrier_width,
+            self.ktol,
+        )
+
+
+def polynomial_coefficients(model, theta: float) -> np.ndarray:
+    """``hc[a, b]`` with ``h(k_x; q) = sum_ab hc[a, b] k_x^a q^b`` (h is at most quadratic
+    in q for every model), from ``model.transport_coefficients`` at q = -1, 0, 1."""
+    hm, h0, hp = (np.array(model.transport_coefficients(theta, q)) for q in (-1.0, 0.0, 1.0))
+    hc = np.empty((3, 3) + h0.shape[1:], complex)
+    hc[:, 0] = h0
+    hc[:, 1] = 0.5 * (hp - hm)
+    hc[:, 2] = 0.5 * (hp + hm) - h0
+    check = np.array(model.transport_coefficients(theta, 2.0))
+    if not np.allclose(hc[:, 0] + 2 * hc[:, 1] + 4 * hc[:, 2], check, rtol=1e-10, atol=1e-12):
+        raise ValueError(f"model {model!r}: h(k_x; q) must be at most quadratic in q")
+    return hc
+
+
+def fermi_velocity(model, theta: float, mu: float) -> float:
+    """Largest |group velocity along x| of the states at energy ``mu`` with q = 0."""
+    h0, h1, h2 = (np.asarray(a) for a in model.transport_coefficients(theta, 0.0))
+    n = h0.shape[0]
+    # det(h(k) - mu) as a polynomial in k (numpy.polynomial, highest power last)
+    poly = np.polynomial.Polynomial
+    m = [[poly([h0[i, j] - (mu if i == j else 0), h1[i, j], h2[i, j]]) for j in range(n)]
+         for i in range(n)]  # fmt: skip
+    det = m[0][0] if n == 1 else m[0][0] * m[1][1] - m[0][1] * m[1][0]
+    coef = np.trim_zeros(det.coef, "b")
+    best = 0.0
+    for k in np.roots(coef[::-1]) if coef.size > 1 else []:
+        if abs(k.imag) > 1e-9 * max(1.0, abs(k)):
+            continue
+        k = k.real
+        w, vecs = np.linalg.eigh(h0 + h1 * k + h2 * k * k)
+        phi = vecs[:, np.argmin(abs(w - mu))]
+        best = max(best, abs(np.vdot(phi, (h1 + 2 * h2 * k) @ phi).real))
+    return best
+
+
+def finalize(junction) -> FinalizedJunction:
+    """Arrays for the kernels; raises ValueError for barriers the model cannot take."""
+    model, theta = junction.model, junction.theta
+    hc = polynomial_coefficients(model, theta)
+    n = hc.shape[2]
+    h1, h2 = hc[1, 0], hc[2, 0]
+    order = 1 if np.allclose(hc[2], 0.0, atol=1e-14) else 2
+    if order == 2 and abs(np.linalg.det(h2)) < 1e-12 * np.linalg.norm(h2) ** n:
+        raise ValueError("model: the k_x^2 coefficient h2 must be zero or invertible")
+    if order == 1 and abs(np.linalg.det(h1)) < 1e-12 * max(np.linalg.norm(h1), 1e-300) ** n:
+        raise ValueError("model: first-order h needs an invertible k_x coefficient h1")
+    barrier = junction.barrier
+    kind, matrix, height, width, strength = BARRIER_NONE, np.eye(2 * n, dtype=complex), 0.0, 0.0, 0
+    if isinstance(barrier, DeltaBarrier | ThinBarrier):
+        if isinstance(barrier, DeltaBarrier):
+            vf = fermi_velocity(model, theta, junction.mu)
+            if not vf > 0:
+                raise ValueError(
+                    "barrier: DeltaBarrier(Z) is scaled by the normal region's Fermi velocity "
+                    "at q = 0, but there is no propagating state at energy mu there; use "
+                    "ThinBarrier(chi) instead"
+                )
+            strength = barrier.Z * vf
+        else:
+            strength = barrier.chi * float(getattr(model, "velocity", 1.0))
+        if strength != 0:
+            if order == 2:
+                kind = BARRIER_JUMP
+                block = strength * np.linalg.inv(h2)
+            else:
+                if not np.allclose(hc[1, 1:], 0.0, atol=1e-14):
+                    raise ValueError("model: thin barrier needs a q-independent h1")
+                kind = BARRIER_TRANSFER
+                block = scipy.linalg.expm(-1j * strength * np.linalg.inv(h1))
+            matrix = np.kron(np.eye(2), block).astype(complex)
+    elif isinstance(barrier, RectangularBarrier) and barrier.width > 0:
+        kind, height, width = BARRIER_RECT, barrier.height, barrier.width
+    # absolute tolerance on Im k: a tiny fraction of the normal region's momentum scale
+    scale = np.nanmax(model.fermi_q_extent([max(abs(junction.mu), junction.gap)], theta))
+    ktol = 1e-12 * (scale if np.isfinite(scale) and scale > 0 else 1.0)
+    return FinalizedJunction(
+        hc=np.ascontiguousarray(hc),
+        order=order,
+        mu=junction.mu,
+        mu_s=junction.mu + junction.U0,
+        gap=junction.gap,
+        phase=junction.phase,
+        barrier_kind=kind,
+        barrier_matrix=np.ascontiguousarray(matrix),
+        barrier_height=float(height),
+        barrier_width=float(width),
+        ktol=float(ktol),
+        strength=float(strength),
+    )

@@ -1,0 +1,306 @@
+"""Observables of an NS junction: scattering at one (E, q) and the BTK conductance G(eV).
+
+These functions back :meth:`NSJunction.scattering` and :meth:`NSJunction.conductance`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from . import _kernels
+from ._modes import HOLE
+from ._quadrature import transverse_grid
+from ._system import finalize
+
+__all__ = ["ScatteringResult", "scattering", "conductance", "NORMALIZATIONS", "provenance"]
+
+#: allowed values of ``conductance(normalize=...)``
+NORMALIZATIONS = ("normal", "channels", "none")
+_SPECIES = {0: "electron", 1: "hole", 2: "quasiparticle"}
+
+
+def provenance() -> dict:
+    """Library versions for result attributes."""
+    import numba
+    import scipy
+
+    from physcore import __version__
+
+    return {
+        "physcore_version": __version__,
+        "numpy_version": np.__version__,
+        "scipy_version": scipy.__version__,
+        "numba_version": numba.__version__,
+        "xarray_version": xr.__version__,
+    }
+
+
+@dataclass(frozen=True)
+class ScatteringResult:
+    """Scattering of every incoming electron mode at one energy and transverse momentum.
+
+    Angles are directions of the group velocity: ``incidence_angle = atan2(v_y, v_x)`` of the
+    incoming electron (v_x > 0) and ``reflection_angle = atan2(v_y, -v_x)`` of each outgoing
+    mode (v_x < 0), so specular reflection has ``reflection_angle == incidence_angle`` and
+    retro-reflection ``reflection_angle == -incidence_angle`` (radians; NaN for evanescent
+    modes). Pseudo-spin ``<sigma_x, sigma_y, sigma_z>`` is that of the mode's orbital part
+    (electron or hole block), in the crystal's orbital basis (NaN for one-orbital models).
+    """
+
+    energy: float
+    q: float
+    incoming_momentum: np.ndarray  # (n_in,) k_x of the incoming electrons
+    normal_probability: np.ndarray  # (n_in,) R_ee
+    andreev_probability: np.ndarray  # (n_in,) R_he
+    transmitted_probability: np.ndarray  # (n_in,) T, from the superconductor's currents
+    reflection_amplitude: np.ndarray  # (n_in, n_out), unit-current normalized
+    reflected_momentum: np.ndarray  # (n_out,) complex k_x
+    reflected_species: tuple  # (n_out,) "electron" / "hole"
+    reflected_propagating: np.ndarray  # (n_out,) bool
+    incidence_angle: np.ndarray  # (n_in,)
+    reflection_angle: np.ndarray  # (n_out,)
+    andreev_type: tuple  # (n_in,) "retro", "specular", "normal-incidence" or "none"
+    pseudospin_incoming: np.ndarray  # (n_in, 3)
+    pseudospin_reflected: np.ndarray  # (n_out, 3)
+
+    @property
+    def conservation_error(self) -> np.ndarray:
+        """``R_ee + R_he + T - 1`` per incoming mode (zero up to rounding)."""
+        return self.normal_probability + self.andreev_probability + self.transmitted_probability - 1
+
+
+def _velocity_and_pseudospin(hc, k, q, orbital, sign):
+    n = hc.shape[2]
+    h1 = hc[1, 0] + q * hc[1, 1] + q * q * hc[1, 2]
+    h2 = hc[2, 0]
+    dhdq = sum(k**a * (hc[a, 1] + 2 * q * hc[a, 2]) for a in range(3))
+    phi = orbital / np.linalg.norm(orbital)
+    vx = sign * np.vdot(phi, (h1 + 2 * h2 * k) @ phi).real
+    vy = sign * np.vdot(phi, dhdq @ phi).real
+    if n == 2:
+        spin = np.array(
+            [np.vdot(phi, s @ phi).real for s in (_PAULI_X, _PAULI_Y, _PAULI_Z)], dtype=float
+        )
+    else:
+        spin = np.full(3, np.nan)
+    return vx, vy, spin
+
+
+_PAULI_X = np.array([[0, 1], [1, 0]], complex)
+_PAULI_Y = np.array([[0, -1j], [1j, 0]], complex)
+_PAULI_Z = np.array([[1, 0], [0, -1]], complex)
+
+
+def scattering(junction, energy: float, q: float) -> ScatteringResult:
+    """See :meth:`NSJunction.scattering`."""
+    energy = _finite_scalar("energy", energy)
+    q = _finite_scalar("q", q)
+    fin = finalize(junction)
+    res = _kernels.scatter_point(energy, q, *fin.args())
+    status, n_in, k_in, psi_in, n_out, k_out, psi_out, spec_out, prop_out, r = res[:10]
+    if status != _kernels.STATUS_OK:
+        raise RuntimeError(f"mode matching failed at energy={energy}, q={q} (status {status})")
+    n = fin.hc.shape[2]
+    inc_angle = np.empty(n_in)
+    spin_in = np.empty((n_in, 3))
+    vy_in = np.empty(n_in)
+    for i in range(n_in):
+        vx, vy, spin_in[i] = _velocity_and_pseudospin(fin.hc, k_in[i].real, q, psi_in[i, :n], 1)
+        inc_angle[i] = math.atan2(vy, vx)
+        vy_in[i] = vy
+    ref_angle = np.full(n_out, np.nan)
+    spin_out = np.empty((n_out, 3))
+    vy_out = np.full(n_out, np.nan)
+    for j in range(n_out):
+        hole = spec_out[j] == HOLE
+        orbital = psi_out[j, n:] if hole else psi_out[j, :n]
+        vx, vy, spin_out[j] = _velocity_and_pseudospin(
+            fin.hc, k_out[j].real if prop_out[j] else k_out[j], q, orbital, -1 if hole else 1
+        )
+        if prop_out[j]:
+            ref_angle[j] = math.atan2(vy, -vx)
+            vy_out[j] = vy
+    kinds = []
+    for i in range(n_in):
+        holes = [j for j in range(n_out) if spec_out[j] == HOLE and prop_out[j]]
+        if not holes:
+            kinds.append("none")
+            continue
+        j = max(holes, key=lambda jj: abs(r[i, jj]))
+        scale = max(abs(vy_in[i]), abs(vy_out[j]), 1e-300)
+        if abs(vy_out[j]) <= 1e-9 * scale or abs(vy_in[i]) <= 1e-9 * scale:
+            kinds.append("normal-incidence")
+        else:
+            kinds.append("retro" if np.sign(vy_out[j]) != np.sign(vy_in[i]) else "specular")
+    return ScatteringResult(
+        energy=energy,
+        q=q,
+        incoming_momentum=k_in.real.copy(),
+        normal_probability=res[15].copy(),
+        andreev_probability=res[14].copy(),
+        transmitted_probability=res[16].copy(),
+        reflection_amplitude=r.copy(),
+        reflected_momentum=k_out.copy(),
+        reflected_species=tuple(_SPECIES[int(s)] for s in spec_out),
+        reflected_propagating=prop_out.copy(),
+        incidence_angle=inc_angle,
+        reflection_angle=ref_angle,
+        andreev_type=tuple(kinds),
+        pseudospin_incoming=spin_in,
+        pseudospin_reflected=spin_out,
+    )
+
+
+def _finite_scalar(name: str, value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def _check_bias(bias) -> np.ndarray:
+    try:
+        arr = np.asarray(bias, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"bias must be a 1-D array of real numbers, got {bias!r}") from None
+    if arr.ndim == 0:
+        arr = arr[None]
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"bias must be a non-empty 1-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("bias must contain only finite values (no NaN or inf)")
+    if arr.size > 1 and not np.all(np.diff(arr) > 0):
+        raise ValueError("bias must be strictly increasing")
+    return arr
+
+
+def _critical_momenta(junction, fin, energies: np.ndarray, gap: float):
+    """q_max (incoming electrons) and the other critical |q| for the quadrature panels."""
+    model, theta = junction.model, junction.theta
+    ext = model.fermi_q_extent
+    electron = ext(fin.mu + energies, theta)
+    q_max = electron[:, 0]
+    parts = [electron[:, 1:], ext(fin.mu - energies, theta)]
+    if gap > 0:
+        omega = np.sqrt(np.clip(energies**2 - gap**2, 0, None))
+        above = np.abs(energies) > gap
+        for sgn in (1, -1):
+            parts.append(np.where(above[:, None], ext(fin.mu_s + sgn * omega, theta), np.nan))
+    else:
+        parts += [ext(fin.mu_s + energies, theta), ext(fin.mu_s - energies, theta)]
+    if fin.barrier_kind == _kernels.BARRIER_RECT:
+        eps0 = fin.mu - fin.barrier_height
+        parts += [ext(eps0 + energies, theta), ext(eps0 - energies, theta)]
+    return q_max, np.concatenate(parts, axis=1)
+
+
+def btk_integrals(junction, energies: np.ndarray, n_modes: int, gap: float | None = None):
+    """``(G, N, violation)`` per energy: ``G = int dq/2pi sum_in (1 - R_ee + R_he)``,
+    ``N = int dq/2pi n_in`` (open channels per unit width) and the largest current-conservation
+    violation ``|R_ee + R_he + T - 1|`` on the grid. ``gap`` overrides the junction's gap."""
+    fin = finalize(junction)
+    gap = fin.gap if gap is None else gap
+    energies = np.ascontiguousarray(energies, dtype=float)
+    q_max, breaks = _critical_momenta(junction, fin, energies, gap)
+    qs, ws = transverse_grid(q_max, breaks, n_modes)
+    andreev, normal, n_in, violation = _kernels.conductance_grid(energies, qs, *fin.args(gap=gap))
+    integrand = n_in - normal + andreev
+    g = (ws * integrand).sum(axis=1) / (2 * np.pi)
+    channels = (ws * n_in).sum(axis=1) / (2 * np.pi)
+    worst = float(np.nanmax(violation)) if np.any(ws > 0) else 0.0
+    if np.isnan(violation[ws > 0]).any():
+        worst = float("nan")
+    return g, channels, worst
+
+
+def _thermal_grid(bias: np.ndarray, temperature: float) -> np.ndarray:
+    step = temperature / 8
+    if bias.size > 1:
+        step = min(step, float(np.min(np.diff(bias))))
+    lo, hi = bias[0] - 20 * temperature, bias[-1] + 20 * temperature
+    n = int(math.ceil((hi - lo) / step)) + 1
+    if n > 20001:
+        raise ValueError(
+            f"temperature={temperature} with this bias grid needs {n} internal energies "
+            "(> 20001); use a coarser bias grid or a narrower bias range"
+        )
+    return np.linspace(lo, hi, n)
+
+
+def _smear(energies, values, bias, temperature):
+    """sum_E values(E) (-df/dE)(E - eV) dE on the uniform grid ``energies``, per bias."""
+    x = (energies[None, :] - bias[:, None]) / (2 * temperature)
+    kernel = 1.0 / np.cosh(np.clip(x, -350, 350)) ** 2
+    kernel /= kernel.sum(axis=1, keepdims=True)  # exact normalization on the finite grid
+    return kernel @ values
+
+
+def conductance(
+    junction,
+    bias,
+    temperature: float = 0.0,
+    normalize: str = "normal",
+    n_modes: int = 400,
+) -> xr.DataArray:
+    """See :meth:`NSJunction.conductance` (the documented entry point)."""
+    bias = _check_bias(bias)
+    try:
+        temperature = float(temperature)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature must be a real number >= 0, got {temperature!r}") from None
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
+    if isinstance(n_modes, bool) or int(n_modes) != n_modes or n_modes < 16:
+        raise ValueError(f"n_modes must be an integer >= 16, got {n_modes!r}")
+    n_modes = int(n_modes)
+
+    energies = bias if temperature == 0 else _thermal_grid(bias, temperature)
+    g, channels, worst = btk_integrals(junction, energies, n_modes)
+    if normalize == "normal":
+        g_ref, _, worst_n = btk_integrals(junction, energies, n_modes, gap=0.0)
+        worst = max(worst, worst_n)
+    elif normalize == "channels":
+        g_ref = channels
+    if temperature > 0:
+        g = _smear(energies, g, bias, temperature)
+        if normalize != "none":
+            g_ref = _smear(energies, g_ref, bias, temperature)
+    if normalize == "none":
+        values = g
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(g_ref > 0, g / np.where(g_ref > 0, g_ref, 1.0), np.nan)
+    units = {
+        "normal": "G_NS / G_NN (dimensionless; G_NN: same junction with gap = 0)",
+        "channels": "G / (N(eV) e^2/h) (dimensionless; N: open channels at mu + eV)",
+        "none": "e^2/h per unit junction width (1/length), one spin and valley",
+    }[normalize]
+    attrs = {
+        "long_name": "differential conductance dI/dV",
+        "units": units,
+        "normalize": normalize,
+        "temperature": temperature,
+        "temperature_units": "energy (k_B = 1)",
+        "bias_units": "energy (eV, measured from mu)",
+        "n_modes": n_modes,
+        "convention": (
+            "BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); "
+            "finite temperature: convolution with -df/dE"
+        ),
+        "method": "continuum BdG mode matching (physcore.semidirac, numba)",
+        "max_current_violation": worst,
+        **junction.params(),
+        **provenance(),
+    }
+    return xr.DataArray(
+        values, dims=("bias",), coords={"bias": bias}, name="conductance", attrs=attrs
+    )
