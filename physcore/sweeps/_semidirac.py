@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from physcore import semidirac
+from physcore.semidirac import observables
 
 from .computations import Computation, Parameter
 
@@ -46,7 +47,10 @@ PARAMETERS = {
     "height": Parameter("float", 0.0, doc="rectangular barrier height (energy)"),
     "width": Parameter("float", 0.0, doc="rectangular barrier width (length)"),
     "temperature": Parameter("float", 0.0, doc="temperature k_B T >= 0 (energy)"),
-    "normalize": Parameter("str", "normal", doc="normalization passed to conductance()"),
+    "normalize": Parameter(
+        "str", "normal", doc="normalization of conductance()", choices=observables.NORMALIZATIONS
+    ),
+    "n_modes": Parameter("int", 400, doc="transverse momenta per energy (>= 16)"),
     "bias": Parameter("float", None, vector=True, doc="bias eV (energy)"),
 }
 
@@ -68,21 +72,31 @@ def build_junction(point: dict) -> semidirac.NSJunction:
 
 
 def validate(point: dict) -> None:
-    """Raise ValueError naming the parameter when ``point`` is out of range."""
+    """Raise ValueError naming the parameter when ``point`` is out of range.
+
+    Uses the solver's own checks without solving: the constructors of the model, barrier and
+    junction, and the argument checks of :func:`physcore.semidirac.observables.conductance`
+    (bias grid, temperature and the size of its thermal grid, n_modes).
+    """
     build_junction(point)
+    bias = observables._check_bias(point["bias"])
     temperature = point["temperature"]
     if not (math.isfinite(temperature) and temperature >= 0):
         raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    bias = np.asarray(point["bias"], dtype=float)
-    if not np.all(np.isfinite(bias)):
-        raise ValueError("bias must hold finite numbers")
+    if temperature > 0:
+        observables._thermal_grid(bias, temperature)
+    if point["n_modes"] < 16:
+        raise ValueError(f"n_modes must be an integer >= 16, got {point['n_modes']!r}")
 
 
 def compute(point: dict) -> dict:
     """Conductance over ``point['bias']`` at one grid point."""
     junction = build_junction(point)
     g = junction.conductance(
-        point["bias"], temperature=point["temperature"], normalize=point["normalize"]
+        point["bias"],
+        temperature=point["temperature"],
+        normalize=point["normalize"],
+        n_modes=point["n_modes"],
     )
     return {"conductance": np.asarray(g, dtype=float)}
 
