@@ -1,0 +1,135 @@
+"""Stepping through collisions: ``CollisionSolver.start / step / run`` (QuTiP 5 solver style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import qutip
+
+from .maps import ancilla_weights, collision_map, collision_observables
+from .model import CollisionModel, check_scheme
+from .steady import check_density_matrix, fixed_point
+
+__all__ = ["CollisionSolver", "CollisionResult", "collision_evolve"]
+
+
+@dataclass
+class CollisionResult:
+    """Transient of a collision model.
+
+    Attributes
+    ----------
+    times : ndarray, shape (n + 1,)
+        ``k tau`` after k collisions.
+    states : list of Qobj
+        System states at ``times`` (only the last one unless ``store_states``).
+    heat_left, heat_right, work : ndarray, shape (n,)
+        Heat from each bath and work per collision. ``work`` is ``Delta E_S - Q_L - Q_R`` (the
+        first law defines it here; :func:`.thermo.collision_thermodynamics` computes every term
+        from its own operator).
+    scheme : str
+    """
+
+    times: np.ndarray
+    states: list = field(repr=False)
+    heat_left: np.ndarray
+    heat_right: np.ndarray
+    work: np.ndarray
+    scheme: str
+
+
+class CollisionSolver:
+    """Repeated collisions of one scheme.
+
+    Parameters
+    ----------
+    model : CollisionModel
+    scheme : {"exact", "local"}
+    options : dict, optional
+        ``{"store_states": bool}`` (default True).
+    """
+
+    solver_options = {"store_states": True}
+
+    def __init__(self, model: CollisionModel, scheme: str = "exact", *, options=None):
+        if not isinstance(model, CollisionModel):
+            raise ValueError(f"model must be a CollisionModel, got {model!r}")
+        self.model = model
+        self.scheme = check_scheme(scheme)
+        options = dict(options or {})
+        unknown = set(options) - set(self.solver_options)
+        if unknown:
+            raise ValueError(
+                f"options: unknown keys {sorted(unknown)}; allowed {self.solver_options}"
+            )
+        self.options = {**self.solver_options, **options}
+        self.map = collision_map(model, scheme)
+        self._superop = self.map.full()
+        w = ancilla_weights(model)
+        obs = collision_observables(model, scheme)
+        self._anc_left = np.einsum("j,jab->ab", w, obs["ancilla_left"])
+        self._anc_right = np.einsum("j,jab->ab", w, obs["ancilla_right"])
+        eta_l, eta_r = model.ancilla_states()
+        wl, wr = model.ancilla_frequencies
+        self._e0 = (
+            0.5 * wl * float(np.real(eta_l.full()[0, 0] - eta_l.full()[1, 1])),
+            0.5 * wr * float(np.real(eta_r.full()[0, 0] - eta_r.full()[1, 1])),
+        )
+        self._h_s = model.system.hamiltonian().full()
+        self._rho = None
+
+    def steady_state(self) -> qutip.Qobj:
+        """Fixed point of the map (direct null-space solve)."""
+        return fixed_point(self._superop)
+
+    def start(self, rho0) -> None:
+        """Set the system state before the first collision."""
+        self._rho = check_density_matrix(rho0, "rho0").full()
+
+    def _collide(self):
+        rho = self._rho
+        new = (self._superop @ rho.T.reshape(16)).reshape(4, 4).T
+        q_l = -(np.trace(self._anc_left @ rho).real - self._e0[0])
+        q_r = -(np.trace(self._anc_right @ rho).real - self._e0[1])
+        d_e = np.trace(self._h_s @ (new - rho)).real
+        self._rho = new
+        return q_l, q_r, d_e - q_l - q_r
+
+    def step(self) -> qutip.Qobj:
+        """One collision; returns the new system state."""
+        if self._rho is None:
+            raise RuntimeError("call start(rho0) before step()")
+        self._collide()
+        return qutip.Qobj(self._rho, dims=[[2, 2], [2, 2]])
+
+    def run(self, rho0, n_collisions: int) -> CollisionResult:
+        """``n_collisions`` collisions from ``rho0``."""
+        n = int(n_collisions)
+        if n < 1:
+            raise ValueError(f"n_collisions must be >= 1, got {n_collisions!r}")
+        self.start(rho0)
+        dims = [[2, 2], [2, 2]]
+        states = [qutip.Qobj(self._rho, dims=dims)] if self.options["store_states"] else []
+        thermo = np.empty((n, 3))
+        for k in range(n):
+            thermo[k] = self._collide()
+            if self.options["store_states"]:
+                states.append(qutip.Qobj(self._rho, dims=dims))
+        if not self.options["store_states"]:
+            states = [qutip.Qobj(self._rho, dims=dims)]
+        return CollisionResult(
+            times=self.model.tau * np.arange(n + 1),
+            states=states,
+            heat_left=thermo[:, 0],
+            heat_right=thermo[:, 1],
+            work=thermo[:, 2],
+            scheme=self.scheme,
+        )
+
+
+def collision_evolve(
+    model: CollisionModel, rho0, n_collisions: int, scheme: str = "exact", *, options=None
+) -> CollisionResult:
+    """Thin wrapper: ``CollisionSolver(model, scheme, options=options).run(rho0, n_collisions)``."""
+    return CollisionSolver(model, scheme, options=options).run(rho0, n_collisions)
