@@ -33,7 +33,7 @@ What our model gives for the paper's claims (pinned in tests/physcore/collision/
 
 from .correlations import (
     concurrence,
-    correlations,
+    correlation_measures,
     discord,
     discord_x_state,
     mutual_information,
@@ -82,7 +82,7 @@ __all__ = [
     "negativity",
     "discord",
     "discord_x_state",
-    "correlations",
+    "correlation_measures",
     "coupling_sweep",
     "rectification_map",
 ]

@@ -28,7 +28,7 @@ __all__ = [
     "discord",
     "discord_x_state",
     "is_x_state",
-    "correlations",
+    "correlation_measures",
 ]
 
 _PAULI = np.array(
@@ -208,7 +208,7 @@ def discord_x_state(rho, *, endpoints_only: bool = False) -> float:
     return max(s_a - s_ab + best, 0.0)
 
 
-def correlations(rho) -> dict[str, float]:
+def correlation_measures(rho) -> dict[str, float]:
     """All four measures of a two-qubit state: concurrence, mutual information (bits),
     negativity and discord (bits, qubit 1 measured)."""
     return {

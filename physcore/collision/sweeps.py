@@ -23,7 +23,7 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from . import _batched
-from .correlations import correlations
+from .correlations import correlation_measures
 from .maps import unitary_components, unitary_observables
 from .model import CollisionModel, check_scheme
 from .steady import trace_distance
@@ -187,7 +187,7 @@ def coupling_sweep(
         ) / np.abs(out["current_left_exact"])
     if with_correlations:
         corr = [
-            correlations(rho)
+            correlation_measures(rho)
             for rho in tqdm(states["exact"], desc="correlations", disable=not progress, leave=False)
         ]
         for key in corr[0]:

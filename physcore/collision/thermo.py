@@ -113,6 +113,22 @@ def _expect(op: qutip.Qobj, rho: qutip.Qobj) -> float:
     return float(np.real((op * rho).tr()))
 
 
+def _relative_entropy_to_gibbs(sigma_a: qutip.Qobj, model: CollisionModel) -> float:
+    """``D(sigma_A || eta_L (x) eta_R)`` in nats, with ``log eta`` taken analytically.
+
+    Written out instead of ``qutip.entropy_relative`` because QuTiP drops eigenvalues of
+    ``eta`` below its tolerance and returns inf for cold ancillas (``w / T > ~30``), while
+    ``log p = -log(1 + exp(+-w / T))`` is finite for every T > 0.
+    """
+    log_p = []
+    for w, bath in zip(model.ancilla_frequencies, (model.left, model.right)):
+        x = w / bath.temperature
+        log_p.append(np.array([-np.logaddexp(0.0, x), -np.logaddexp(0.0, -x)]))
+    log_eta = (log_p[0][:, None] + log_p[1][None, :]).reshape(4)  # diagonal, j = 2 j_L + j_R
+    cross = float(np.real(np.diag(sigma_a.full())) @ log_eta)
+    return -qutip.entropy_vn(sigma_a) - cross
+
+
 def collision_thermodynamics(
     model: CollisionModel, rho, scheme: str = "exact"
 ) -> CollisionThermodynamics:
@@ -150,7 +166,7 @@ def collision_thermodynamics(
     else:
         final, w_split = sys_after, 0.0
     mutual = qutip.entropy_mutual(after, [0, 1], [2, 3])
-    relative = qutip.entropy_relative(anc_after, eta)
+    relative = _relative_entropy_to_gibbs(anc_after, model)
     t_l, t_r = model.left.temperature, model.right.temperature
     clausius = (
         qutip.entropy_vn(sys_after) - qutip.entropy_vn(rho) - heat_left / t_l - heat_right / t_r
