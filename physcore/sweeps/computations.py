@@ -102,22 +102,23 @@ _BUILTIN = {
     "semidirac.conductance": "physcore.sweeps._semidirac:CONDUCTANCE",
     "collision.steady_state": "physcore.sweeps._collision:STEADY_STATE",
 }
-_REGISTRY: dict[str, str | Computation] = dict(_BUILTIN)
+_REGISTRY: dict[str, object] = dict(_BUILTIN)
 _ENTRY_POINT_GROUP = "physcore.sweeps"
 
 
-def register_computation(name: str, target: str | Computation) -> None:
-    """Register ``target`` (a Computation or its import path ``"module:attribute"``) as ``name``.
+def register_computation(name: str, target) -> None:
+    """Register ``target`` as ``name``: a Computation, an object with its attributes, or the
+    import path ``"module:attribute"`` of one (imported only when a spec uses it).
 
-    Other packages can also register without importing physcore, through the entry-point group
-    ``physcore.sweeps`` (``name = "module:attribute"``), or name the import path in the spec.
+    A registration made at run time lives in this process only, so it serves the serial
+    back-end; process pools and SLURM tasks start fresh interpreters and find a computation by
+    built-in name, by the entry-point group ``physcore.sweeps`` (``name = "module:attribute"``,
+    how another package registers without importing physcore) or by its import path in the spec.
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"computation name must be a non-empty string, got {name!r}")
-    if not isinstance(target, str | Computation):
-        raise ValueError(
-            f"target must be an import path 'module:attribute' or a Computation, got {target!r}"
-        )
+    if not isinstance(target, str):
+        target = target if isinstance(target, Computation) else _from_duck(name, target)
     _REGISTRY[name] = target
 
 
@@ -165,7 +166,36 @@ def get_computation(name: str) -> Computation:
             target = _resolve_path(target)
         except (ImportError, AttributeError) as err:
             raise ValueError(f"computation: cannot import {name!r} ({target}): {err}") from err
+    if isinstance(target, Computation):
+        return target
+    return _from_duck(name, target)
+
+
+def _from_duck(name: str, target) -> Computation:
+    """A :class:`Computation` from any object with the same attributes (e.g. one defined in
+    :mod:`mlcore`, which does not import physcore); parameters may be plain dicts."""
     for attr in ("name", "parameters", "outputs", "compute", "validate"):
         if not hasattr(target, attr):
             raise ValueError(f"computation: {name!r} resolves to {target!r}, which has no {attr!r}")
-    return target
+    params = {}
+    for key, par in dict(target.parameters).items():
+        if isinstance(par, Mapping):
+            par = Parameter(**par)
+        elif not isinstance(par, Parameter):
+            par = Parameter(
+                kind=par.kind,
+                default=getattr(par, "default", None),
+                vector=getattr(par, "vector", False),
+                doc=getattr(par, "doc", ""),
+                choices=tuple(getattr(par, "choices", ())),
+            )
+        params[key] = par
+    return Computation(
+        name=target.name,
+        parameters=params,
+        outputs=dict(target.outputs),
+        compute=target.compute,
+        validate=target.validate,
+        package=getattr(target, "package", name.split(".")[0].split(":")[0]),
+        doc=getattr(target, "doc", ""),
+    )

@@ -47,14 +47,17 @@ def code_version(package: str = "physcore") -> str:
     try:
         module = __import__(package)
         where = Path(module.__file__).resolve().parent
+        ignored = subprocess.run(  # e.g. a virtualenv inside a checkout: not its code
+            ["git", "-C", str(where), "check-ignore", "-q", str(where)], capture_output=True
+        )
         out = subprocess.run(
             ["git", "-C", str(where), "describe", "--always", "--dirty", "--tags"],
             capture_output=True,
             text=True,
             timeout=20,
         )
-        if out.returncode == 0 and out.stdout.strip():
-            return f"git {out.stdout.strip()}"
+        if ignored.returncode != 0 and out.returncode == 0 and out.stdout.strip():
+            return f"{package} git {out.stdout.strip()}"
     except (ImportError, OSError, subprocess.SubprocessError, AttributeError, TypeError):
         pass
     version = getattr(sys.modules.get(package), "__version__", None)

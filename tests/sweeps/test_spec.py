@@ -1,6 +1,7 @@
 """Bad sweep specs fail at plan, with a message naming the field, before anything is written."""
 
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -138,3 +139,13 @@ def test_importing_sweeps_imports_no_physics():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((Path(__file__).resolve().parents[2] / "sweeps").glob("*.toml")),
+    ids=lambda p: p.name,
+)
+def test_example_specs_plan(path, tmp_path):
+    sweep = sweeps.plan(path, tmp_path / "run")
+    assert sweep.spec.n_points > 0 and (tmp_path / "run" / "sweep.sbatch").is_file()
