@@ -1,0 +1,104 @@
+"""Current conservation R_ee + R_he + T = 1 and agreement with the plain numpy reference."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from physcore import semidirac
+from physcore.semidirac._reference import reference_scattering
+
+MODELS = [
+    lambda p: semidirac.SemiDirac(mass=p[0], velocity=p[1], delta=p[2]),
+    lambda p: semidirac.Graphene(velocity=p[1]),
+    lambda p: semidirac.Parabolic(mass=p[0]),
+]
+
+
+def _barrier(kind, strength, width):
+    return [
+        None,
+        semidirac.DeltaBarrier(Z=strength),
+        semidirac.ThinBarrier(chi=3 * strength),
+        semidirac.RectangularBarrier(height=10 * strength - 5, width=width),
+    ][kind]
+
+
+def assert_conserving(result, tol=1e-10):
+    """Every incoming mode: probabilities in [0, 1] and R_ee + R_he + T = 1."""
+    assert result.incoming_momentum.size >= 1
+    for probs in (result.normal_probability, result.andreev_probability):
+        assert np.all((probs >= -tol) & (probs <= 1 + tol))
+    np.testing.assert_allclose(result.conservation_error, 0.0, atol=tol)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    model_index=st.integers(0, 2),
+    model_params=st.tuples(st.floats(0.3, 3.0), st.floats(0.3, 3.0), st.floats(-0.5, 0.5)),
+    orientation=st.one_of(st.sampled_from([0.0, 90.0]), st.floats(5.0, 85.0)),
+    mu=st.floats(0.8, 20.0),
+    gap=st.floats(0.05, 2.0),
+    U0=st.floats(0.0, 50.0),
+    energy_ratio=st.one_of(st.floats(0.0, 0.98), st.floats(1.02, 3.0)),  # below / above gap
+    q_fraction=st.floats(-0.95, 0.95),
+    barrier_kind=st.integers(0, 3),
+    strength=st.floats(0.0, 1.5),
+    width=st.floats(0.05, 3.0),
+)
+def test_current_conservation_random(
+    model_index, model_params, orientation, mu, gap, U0, energy_ratio, q_fraction,
+    barrier_kind, strength, width,
+):  # fmt: skip
+    model = MODELS[model_index](model_params)
+    junction = semidirac.NSJunction(
+        model, orientation, mu=mu, gap=gap, U0=U0, barrier=_barrier(barrier_kind, strength, width)
+    )
+    energy = energy_ratio * gap
+    q_max = model.fermi_q_extent([mu + energy], junction.theta)[0, 0]
+    assert np.isfinite(q_max)
+    assert_conserving(junction.scattering(energy, q_fraction * q_max))
+
+
+CASES = [
+    (semidirac.Parabolic(mass=1.3), 0.0),
+    (semidirac.Graphene(velocity=0.8), 0.0),
+    (semidirac.SemiDirac(mass=1.2, velocity=0.7, delta=0.2), "linear"),
+    (semidirac.SemiDirac(mass=0.8, velocity=1.1, delta=-0.1), "quadratic"),
+    (semidirac.SemiDirac(mass=1.0, velocity=1.0, delta=0.3), 37.0),
+]
+BARRIERS = [
+    None,
+    semidirac.DeltaBarrier(Z=0.7),
+    semidirac.ThinBarrier(chi=1.1),
+    semidirac.RectangularBarrier(height=2.5, width=1.3),
+    semidirac.RectangularBarrier(height=40.0, width=3.0),  # thick, deeply evanescent
+]
+
+
+@pytest.mark.parametrize("model, orientation", CASES)
+@pytest.mark.parametrize("barrier", BARRIERS)
+def test_kernel_matches_numpy_reference(model, orientation, barrier):
+    junction = semidirac.NSJunction(model, orientation, mu=3.0, gap=0.8, U0=2.0, barrier=barrier)
+    for energy in (0.3, 1.2):
+        for q in (0.1, -0.6):
+            fast = junction.scattering(energy, q)
+            r_ee, r_he, t = reference_scattering(junction, energy, q)
+            assert_conserving(fast)
+            np.testing.assert_allclose(fast.normal_probability, r_ee, atol=1e-11)
+            np.testing.assert_allclose(fast.andreev_probability, r_he, atol=1e-11)
+            np.testing.assert_allclose(fast.transmitted_probability, t, atol=1e-11)
+
+
+def test_thick_barrier_is_stable():
+    """A barrier 1000 decay lengths thick: tunnelling vanishes, no overflow, still conserving."""
+    model = semidirac.Parabolic(mass=1.0)
+    junction = semidirac.NSJunction(
+        model, 0, mu=1.0, gap=0.5, barrier=semidirac.RectangularBarrier(height=51.0, width=100.0)
+    )
+    res = junction.scattering(0.2, 0.3)
+    assert_conserving(res)
+    assert res.andreev_probability[0] < 1e-300 or res.andreev_probability[0] == 0.0
+    assert math.isclose(res.normal_probability[0], 1.0, abs_tol=1e-12)
