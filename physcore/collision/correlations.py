@@ -172,8 +172,9 @@ def discord_x_state(rho, *, endpoints_only: bool = False) -> float:
     of the transverse correlation block, and the conditional entropy is a closed form of the
     polar angle t alone (Ali, Rau and Alber, PRA 81, 042105 (2010)):
     ``sum_+- p_+- h(|b +- T^T n| / (1 +- a.n))`` with ``p_+- = (1 +- a_z cos t)/2``.
-    Ali-Rau-Alber took the minimum at t = 0 or pi/2 (``endpoints_only=True``); Lu et al.
-    (arXiv:1102.0181) and Yurischev (arXiv:1503.00840) showed that it can sit in between, so by
+    Ali-Rau-Alber took the minimum at t = 0 or pi/2 (``endpoints_only=True``); arXiv:1102.0181
+    ("Quantum discord of two-qubit X-states") and Yurischev (arXiv:1503.00840) showed that it
+    can sit in between, so by
     default the whole interval [0, pi/2] is searched (grid, then bounded refinement).
     """
     rho = check_density_matrix(rho)

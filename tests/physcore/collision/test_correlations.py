@@ -53,8 +53,8 @@ def test_discord_matches_x_state_reduction():
 
 def test_discord_minimum_between_the_ali_rau_alber_endpoints():
     # An X state (found by a scan) whose optimal measurement angle is strictly between 0 and
-    # pi/2: the Ali-Rau-Alber endpoint formula overestimates the discord (Lu et al.
-    # arXiv:1102.0181); the numerical minimization finds the interior minimum.
+    # pi/2: the Ali-Rau-Alber endpoint formula overestimates the discord (arXiv:1102.0181,
+    # Yurischev arXiv:1503.00840); the numerical minimization finds the interior minimum.
     rho = x_state(0.053, 0.060, 0.0025, 0.8845, 0.18, 0.0015)
     interior = corr.discord_x_state(rho)
     endpoints = corr.discord_x_state(rho, endpoints_only=True)
