@@ -1,0 +1,178 @@
+"""Junction -> potential and pairing profiles along x, averaged over lattice cells.
+
+A lattice site at x stands for the cell [x - a/2, x + a/2]; its on-site potential is the cell
+average of the continuum potential (a delta barrier of strength Lambda becomes Lambda / a on the
+one cell that holds it). With this rule a barrier whose edges fall on cell boundaries is exact in
+its integrated strength, and an off-grid edge errs only at first order in a.
+
+Barrier conventions follow :mod:`physcore.semidirac.barriers`:
+
+* :class:`RectangularBarrier` (height V0, width d): U_b = V0 on 0 < x < d; the superconductor
+  (pairing ``gap`` and potential ``-U0``) starts at x = d.
+* :class:`DeltaBarrier` (Z): U_b = Z v_F delta(x), v_F the normal region's Fermi velocity along x at
+  q = 0. For a Hamiltonian that is first order in k_x it is the thin barrier with chi = Z v_F / v.
+* :class:`ThinBarrier` (chi): for a first-order Hamiltonian a rectangular barrier of height
+  chi v / d and a width d with a << d << Fermi wavelength (see :func:`thin_barrier_width`); for a
+  second-order one it is exactly a delta barrier of strength V0 d = chi v (chi for a parabolic
+  model, which has no velocity).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
+
+__all__ = ["JunctionProfile", "fermi_velocity", "fermi_momentum", "thin_barrier_width"]
+
+
+def _upper_band(model, theta: float, kx: float, q: float) -> float:
+    h0, h1, h2 = model.transport_coefficients(theta, q)
+    return float(np.linalg.eigvalsh(h0 + h1 * kx + h2 * kx * kx)[-1])
+
+
+def fermi_momentum(model, theta: float, energy: float) -> float:
+    """The k_x > 0 at which the upper band at q = 0 reaches ``energy`` > 0 (bisection).
+
+    Every model here has an upper band that grows without bound with |k_x| (first or second
+    order), so the root exists once ``energy`` exceeds the band bottom at k_x = 0.
+    """
+    if not energy > _upper_band(model, theta, 0.0, 0.0):
+        raise ValueError(
+            f"mu must lie above the band bottom at normal incidence for a Fermi velocity, "
+            f"got energy={energy!r}"
+        )
+    hi = 1.0
+    while _upper_band(model, theta, hi, 0.0) < energy:
+        hi *= 2.0
+    lo = 0.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if _upper_band(model, theta, mid, 0.0) < energy:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-14 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def fermi_velocity(model, theta: float, mu: float) -> float:
+    """Fermi velocity dE/dk_x of the upper band at q = 0 and energy ``mu`` (hbar = 1).
+
+    Central difference with step 1e-6 k_F; the models' bands are polynomial, so this is exact
+    to ~1e-10 relative.
+    """
+    kf = fermi_momentum(model, theta, mu)
+    dk = 1e-6 * kf
+    return (_upper_band(model, theta, kf + dk, 0.0) - _upper_band(model, theta, kf - dk, 0.0)) / (
+        2 * dk
+    )
+
+
+def thin_barrier_width(lattice_spacing: float, length_scale: float) -> float:
+    """Width d of the finite barrier that stands in for a thin barrier on a lattice.
+
+    The thin-barrier limit needs d << ``length_scale`` (the shortest wavelength / (2 pi) of the
+    problem, 1 / k_F) and the lattice needs a << d, so d = sqrt(a * length_scale) rounded to a
+    whole number (>= 2) of cells: both d / length_scale and a / d then vanish as sqrt(a), which
+    is the rate at which a thin barrier converges on the lattice.
+    """
+    cells = max(2, round(math.sqrt(length_scale / lattice_spacing)))
+    return cells * lattice_spacing
+
+
+@dataclass(frozen=True)
+class JunctionProfile:
+    """Piecewise-constant normal-state potential and pairing of a junction along x.
+
+    Attributes
+    ----------
+    potential_steps : tuple of (x_start, x_end, value)
+        Potential U(x) (energy) on intervals; ``x_end`` may be ``inf``.
+    point_barriers : tuple of (x, strength)
+        Delta potentials (energy x length) at x; on the lattice they go into the cell that
+        ends at x (the normal side).
+    x_superconductor : float
+        The superconductor (pairing and the doping -U0) fills x > x_superconductor.
+    description : str
+        How the barrier was represented (for result attributes).
+    """
+
+    potential_steps: tuple
+    point_barriers: tuple
+    x_superconductor: float
+    description: str
+
+    @classmethod
+    def from_junction(
+        cls, junction, lattice_spacing: float, thin_barrier_width_: float | None = None
+    ) -> JunctionProfile:
+        """Profile of ``junction`` as seen by a lattice of spacing ``lattice_spacing``."""
+        barrier = junction.barrier
+        model, theta = junction.model, junction.theta
+        first_order = model.is_first_order(theta)
+        steps, points = [], []
+        x_s = 0.0
+        desc = "no barrier"
+        if isinstance(barrier, DeltaBarrier) and barrier.Z > 0:
+            v_f = fermi_velocity(model, theta, junction.mu)
+            if first_order:
+                desc = f"DeltaBarrier(Z={barrier.Z:g}) as thin barrier: "
+                barrier = ThinBarrier(chi=barrier.Z * v_f / model.velocity)
+            else:
+                points.append((0.0, barrier.Z * v_f))
+                desc = f"delta potential {barrier.Z * v_f:g} / a on one cell"
+        if isinstance(barrier, ThinBarrier) and barrier.chi > 0:
+            velocity = getattr(model, "velocity", 1.0)
+            strength = barrier.chi * velocity  # V0 d (energy x length)
+            desc = "" if desc == "no barrier" else desc
+            if first_order:
+                if thin_barrier_width_ is None:
+                    k_f = fermi_momentum(model, theta, max(junction.mu, junction.mu + junction.U0))
+                    thin_barrier_width_ = thin_barrier_width(lattice_spacing, 1.0 / k_f)
+                d = float(thin_barrier_width_)
+                if not d >= lattice_spacing:
+                    raise ValueError(
+                        f"thin_barrier_width must be >= lattice_spacing ({lattice_spacing:g}), "
+                        f"got {d!r}"
+                    )
+                steps.append((0.0, d, strength / d))
+                x_s = d
+                desc += f"rectangular barrier V0={strength / d:g}, d={d:g} (thin-barrier stand-in)"
+            else:
+                points.append((0.0, strength))
+                desc += f"delta potential {strength:g} / a on one cell"
+        if isinstance(barrier, RectangularBarrier) and barrier.width > 0:
+            steps.append((0.0, barrier.width, barrier.height))
+            x_s = barrier.width
+            desc = f"rectangular barrier V0={barrier.height:g}, d={barrier.width:g}"
+        steps.append((x_s, math.inf, -junction.U0))
+        return cls(tuple(steps), tuple(points), x_s, desc)
+
+    def superconducting_fraction(self, x: float, cell: float) -> float:
+        """Fraction of the cell [x - cell/2, x + cell/2] inside the superconductor."""
+        return _overlap(x - 0.5 * cell, x + 0.5 * cell, self.x_superconductor, math.inf) / cell
+
+    def potential(self, x: float, cell: float) -> float:
+        """Cell average of U(x) over [x - cell/2, x + cell/2] (energy)."""
+        lo, hi = x - 0.5 * cell, x + 0.5 * cell
+        total = sum(value * _overlap(lo, hi, x0, x1) for x0, x1, value in self.potential_steps)
+        for xb, strength in self.point_barriers:
+            if lo < xb <= hi:  # the cell that ends at the barrier (normal side)
+                total += strength
+        return total / cell
+
+    @property
+    def extent(self) -> tuple[float, float]:
+        """Interval [x_min, x_max] that holds every feature of the profile."""
+        xs = [0.0, self.x_superconductor]
+        xs += [x for x0, x1, _ in self.potential_steps for x in (x0, x1) if math.isfinite(x)]
+        return min(xs), max(xs)
+
+
+def _overlap(lo: float, hi: float, x0: float, x1: float) -> float:
+    return max(0.0, min(hi, x1) - max(lo, x0))
