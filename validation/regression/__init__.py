@@ -70,6 +70,13 @@ CURVES: list[Curve] = [
     Curve("semidirac-linear-chi-period", producers.semidirac_thin_barrier_period,
           dict(orientation="linear")),
     Curve("graphene-large-U0", producers.graphene_conductance, dict(U0=200.0, **_BIAS)),
+    Curve("collision-exchange-currents", producers.collision_currents,
+          dict(temperature_left=2.0, temperature_right=1.0, tau=0.1, start=0.0, stop=2.0, num=41)),
+    Curve("collision-stroboscopic-currents", producers.collision_currents,
+          dict(temperature_left=2.0, temperature_right=1.0, tau=1.0, start=0.0, stop=7.0, num=57)),
+    Curve("collision-asymmetric-xx-currents", producers.collision_currents,
+          dict(temperature_left=2.0, temperature_right=1.0, tau=0.1, start=0.0, stop=2.0, num=41,
+               coupling_right="xx")),
 ]  # fmt: skip
 
 

@@ -66,3 +66,47 @@ def graphene_conductance(
 
     junction = semidirac.NSJunction(semidirac.Graphene(), "linear", mu=mu, gap=1.0, U0=U0)
     return junction.conductance(np.linspace(start, stop, num), n_modes=n_modes)
+
+
+_COLLISION_QUANTITIES = (
+    "current_left_exact",
+    "current_right_exact",
+    "current_left_local",
+    "current_right_local",
+    "power_exact",
+    "trace_distance",
+)
+
+
+def collision_currents(
+    temperature_left: float,
+    temperature_right: float,
+    tau: float,
+    start: float,
+    stop: float,
+    num: int,
+    kind: str = "xx",
+    coupling_right: str = "exchange",
+) -> xr.DataArray:
+    """Steady-state heat currents (exact and local schemes), power and the exact-local trace
+    distance of the two-bath collision model against the coupling g (default qubits and baths
+    of :mod:`physcore.collision`), stacked along ``quantity``."""
+    from physcore import collision
+
+    model = collision.CollisionModel(
+        collision.TwoQubitSystem(kind=kind),
+        collision.AncillaBath(temperature=temperature_left),
+        collision.AncillaBath(temperature=temperature_right, coupling=coupling_right),
+        tau=tau,
+    )
+    ds = collision.coupling_sweep(
+        model, np.linspace(start, stop, num), with_correlations=False, progress=False
+    )
+    da = xr.concat([ds[q] for q in _COLLISION_QUANTITIES], dim="quantity")
+    da = da.assign_coords(quantity=list(_COLLISION_QUANTITIES)).rename("collision_steady_state")
+    da.attrs = {
+        "units": "energy per unit time (currents, power); dimensionless (trace_distance)",
+        "model": ds.attrs["model"],
+        "tau": tau,
+    }
+    return da
