@@ -190,12 +190,17 @@ def steady_thermodynamics(model: CollisionModel, scheme: str = "exact") -> Colli
     return collision_thermodynamics(model, collision_steady_state(model, scheme), scheme)
 
 
-def rectification_ratio(forward, backward):
-    """``|J_f + J_b| / max(|J_f|, |J_b|)`` (broadcasts; NaN where both currents vanish)."""
+def rectification_ratio(forward, backward, *, atol: float = 1e-12):
+    """``|J_f + J_b| / max(|J_f|, |J_b|)`` (broadcasts).
+
+    NaN where both currents are below ``atol`` (energy per time): there is nothing to rectify
+    (e.g. at g = 0 the far bath exchanges no heat), and the ratio of rounding errors would be
+    noise.
+    """
     jf, jb = np.asarray(forward, float), np.asarray(backward, float)
     den = np.maximum(np.abs(jf), np.abs(jb))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den > 0, np.abs(jf + jb) / np.where(den > 0, den, 1.0), np.nan)
+    ok = den > atol
+    out = np.where(ok, np.abs(jf + jb) / np.where(ok, den, 1.0), np.nan)
     return out if out.ndim else float(out)
 
 

@@ -106,6 +106,7 @@ def test_rectification_ratio_definition():
     assert rectification_ratio(1.0, 0.0) == 1.0
     assert rectification_ratio(-1.0, -1.0) == 2.0  # both runs dump heat into the bath
     assert np.isnan(rectification_ratio(0.0, 0.0))
+    assert np.isnan(rectification_ratio(3e-17, -1e-16))  # rounding noise is not a current
 
 
 def test_local_and_exact_agree_at_g0(asymmetric_model):
