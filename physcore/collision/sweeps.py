@@ -160,8 +160,9 @@ def coupling_sweep(
 
     Returns a Dataset over ``g`` with the heat currents and power of both schemes (per unit
     time), the trace distance between the two steady states, the relative error of the left
-    current ``|J_loc - J_ex| / |J_ex|``, and (``with_correlations``) concurrence, mutual
-    information, negativity and discord (bits) of the exact steady state.
+    current ``|J_loc - J_ex| / |J_ex|`` (NaN where the exact current vanishes, e.g. g = 0),
+    and (``with_correlations``) concurrence, mutual information, negativity and discord (bits)
+    of the exact steady state.
     """
     g = np.asarray(g_values, dtype=float)
     if g.ndim != 1 or g.size < 1:

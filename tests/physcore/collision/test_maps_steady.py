@@ -82,6 +82,8 @@ def test_equal_temperatures_resonant_exchange_give_gibbs_and_no_current(kind, sc
     )
     rho = collision_steady_state(model, scheme)
     assert trace_distance(rho, gibbs(model.system.h_local(), temperature)) < 1e-12
+    # ... which is not the Gibbs state of the full H_S (that one is the global-ME fixed point)
+    assert trace_distance(rho, gibbs(model.system.hamiltonian(), temperature)) > 1e-3
     t = steady_thermodynamics(model, scheme)
     assert max(abs(t.heat_left), abs(t.heat_right), abs(t.work)) < 1e-13
 

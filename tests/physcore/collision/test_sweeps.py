@@ -62,6 +62,14 @@ def test_rectification_map_matches_pointwise(asymmetric_model):
     assert "qutip_version" in ds.attrs and ds.attrs["scheme"] == "exact"
 
 
+def test_local_scheme_rectification_map_matches_pointwise(asymmetric_model):
+    ds = rectification_map(asymmetric_model, [0.7], [1.0], scheme="local")
+    r = rectification(asymmetric_model.replace(g=0.7, temperature_left=1.5), "local")
+    assert ds.ratio_left.values[0, 0] == pytest.approx(r.ratio_left, abs=1e-10)
+    assert ds.power_backward.values[0, 0] == pytest.approx(r.backward.power, abs=1e-12)
+    assert "power_switching_forward" not in ds
+
+
 def test_coupling_sweep_matches_pointwise(exchange_model):
     ds = coupling_sweep(exchange_model, [0.0, 0.4, 2.0], with_correlations=True, progress=False)
     assert ds.trace_distance.values[0] < 1e-14
