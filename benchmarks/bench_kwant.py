@@ -33,7 +33,7 @@ def main() -> None:
     t_continuum = np.inf
     for _ in range(3):
         start = time.perf_counter()
-        continuum = junction.conductance(bias, n_modes=N_MODES)
+        junction.conductance(bias, n_modes=N_MODES)
         t_continuum = min(t_continuum, time.perf_counter() - start)
 
     subset = np.array(KWANT_BIAS_SUBSET)
