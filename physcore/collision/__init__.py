@@ -27,6 +27,12 @@ What our model gives for the paper's claims (pinned in tests/physcore/collision/
 * asymmetric non-conserving coupling (``sx ax`` on one side): the error grows steadily with g,
   and R -> 1 at large bias, but with the work accounted for this is the switching power being
   dumped into the cold bath in both runs, not a heat diode;
+* mechanism (read off collision_vs_g.png): inside an exact collision the ancilla meets the
+  dressed transitions ``w +- g`` of the coupled qubits, detuned from it by g; once ``g tau``
+  is of order 1 the collision resolves that detuning (a sinc-like filter) and the exact heat
+  current falls, while the local scheme, blind to ``H_12`` during collisions, keeps
+  transporting. The relative current error therefore grows with ``g tau`` even where the state
+  error is small;
 * error vs correlations: the error peak at ``g tau ~ pi`` coincides with the discord peak; in
   the continuum regime error and correlations are anti-correlated.
 """
