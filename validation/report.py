@@ -20,6 +20,7 @@ import json
 import math
 import re
 import sys
+import textwrap
 import time
 import traceback
 from dataclasses import dataclass
@@ -134,11 +135,11 @@ def _plot(result: CheckResult, path: Path) -> None:
     right.set(xlabel=plot.xlabel, ylabel="ours - reference", title="difference")
     left.legend(frameon=False)
     status = "PASS" if result.passed else "FAIL"
-    fig.suptitle(
+    title = (
         f"{result.check.reference.name}: {result.check.metric} = {result.measured:.3g} "
-        f"(tol {result.check.tolerance:.3g}) {status}",
-        fontsize=9,
+        f"(tolerance {result.check.tolerance:.3g}) {status}"
     )
+    fig.suptitle(textwrap.fill(title, 120), fontsize=9)
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
