@@ -11,7 +11,12 @@ import importlib
 from pathlib import Path
 
 # (module, description); each module defines demo(out_dir: Path) -> None
-DEMOS: list[tuple[str, str]] = []
+DEMOS: list[tuple[str, str]] = [
+    (
+        "physcore.collision.demo",
+        "Collision model: currents, local-approximation error, rectification, correlations",
+    ),
+]
 
 
 def main(argv=None) -> None:
