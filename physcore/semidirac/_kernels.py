@@ -282,11 +282,52 @@ def scatter_point(
             noutS, k_s, prop_s, t, andreev, normal, transmitted)  # fmt: skip
 
 
+@nb.njit(cache=True)
+def _grid_point(
+    ie,
+    iq,
+    energies,
+    qs,
+    hc,
+    order,
+    mu,
+    mu_s,
+    gap,
+    phase,
+    bkind,
+    bmat,
+    vb,
+    width,
+    ktol,
+    andreev_sum,
+    normal_sum,
+    n_in,
+    violation,
+):  # pragma: no cover - compiled
+    res = scatter_point(
+        energies[ie], qs[ie, iq], hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
+    )
+    if res[0] != STATUS_OK:
+        andreev_sum[ie, iq] = np.nan
+        normal_sum[ie, iq] = np.nan
+        violation[ie, iq] = np.nan
+        return
+    ra, rn, tt = res[14], res[15], res[16]
+    n_in[ie, iq] = res[1]
+    worst = 0.0
+    for i in range(res[1]):
+        andreev_sum[ie, iq] += ra[i]
+        normal_sum[ie, iq] += rn[i]
+        worst = max(worst, abs(ra[i] + rn[i] + tt[i] - 1.0))
+    violation[ie, iq] = worst
+
+
 @nb.njit(cache=True, parallel=True)
 def conductance_grid(
-    energies, qs, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
+    energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
 ):  # pragma: no cover - compiled
-    """BTK integrand on the grid ``energies[i], qs[i, j]``.
+    """BTK integrand on the grid ``energies[i], qs[i, j]`` (points of zero weight are skipped),
+    in parallel over the grid (numba prange).
 
     Returns ``(andreev_sum, normal_sum, n_in, violation)``, each ``(nE, nq)``: the sums over
     incoming electron modes of R_he and R_ee, their number (open channels), and the largest
@@ -300,24 +341,30 @@ def conductance_grid(
     for flat in nb.prange(ne * nq):
         ie = flat // nq
         iq = flat % nq
-        res = scatter_point(
-            energies[ie], qs[ie, iq], hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
-            ktol,
-        )  # fmt: skip
-        status = res[0]
-        if status != STATUS_OK:
-            andreev_sum[ie, iq] = np.nan
-            normal_sum[ie, iq] = np.nan
-            violation[ie, iq] = np.nan
-            continue
-        ra = res[14]
-        rn = res[15]
-        tt = res[16]
-        n_in[ie, iq] = res[1]
-        worst = 0.0
-        for i in range(res[1]):
-            andreev_sum[ie, iq] += ra[i]
-            normal_sum[ie, iq] += rn[i]
-            worst = max(worst, abs(ra[i] + rn[i] + tt[i] - 1.0))
-        violation[ie, iq] = worst
+        if weights[ie, iq] != 0.0:
+            _grid_point(
+                ie, iq, energies, qs, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
+                ktol, andreev_sum, normal_sum, n_in, violation,
+            )  # fmt: skip
+    return andreev_sum, normal_sum, n_in, violation
+
+
+@nb.njit(cache=True)
+def conductance_grid_serial(
+    energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
+):  # pragma: no cover - compiled
+    """:func:`conductance_grid` on one thread: small grids, where starting the thread pool
+    costs more than it saves."""
+    ne, nq = qs.shape
+    andreev_sum = np.zeros((ne, nq))
+    normal_sum = np.zeros((ne, nq))
+    n_in = np.zeros((ne, nq))
+    violation = np.zeros((ne, nq))
+    for ie in range(ne):
+        for iq in range(nq):
+            if weights[ie, iq] != 0.0:
+                _grid_point(
+                    ie, iq, energies, qs, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb,
+                    width, ktol, andreev_sum, normal_sum, n_in, violation,
+                )  # fmt: skip
     return andreev_sum, normal_sum, n_in, violation

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 
 from ._kernels import BARRIER_JUMP, BARRIER_NONE, BARRIER_RECT, BARRIER_TRANSFER
 from .barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
@@ -130,7 +129,9 @@ def finalize(junction) -> FinalizedJunction:
                 if not np.allclose(hc[1, 1:], 0.0, atol=1e-14):
                     raise ValueError("model: thin barrier needs a q-independent h1")
                 kind = BARRIER_TRANSFER
-                block = scipy.linalg.expm(-1j * strength * np.linalg.inv(h1))
+                # exp(-i W h1^{-1}) from the eigen-decomposition of the Hermitian h1
+                lam, vec = np.linalg.eigh(h1)
+                block = (vec * np.exp(-1j * strength / lam)) @ vec.conj().T
             matrix = np.kron(np.eye(2), block).astype(complex)
     elif isinstance(barrier, RectangularBarrier) and barrier.width > 0:
         kind, height, width = BARRIER_RECT, barrier.height, barrier.width

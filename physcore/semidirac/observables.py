@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.special
 import xarray as xr
 
 from . import _kernels
@@ -18,6 +19,8 @@ from ._system import finalize
 
 __all__ = ["ScatteringResult", "scattering", "conductance", "NORMALIZATIONS", "provenance"]
 
+#: grids with fewer (E, q) points run on one thread
+PARALLEL_MIN_POINTS = 20000
 #: allowed values of ``conductance(normalize=...)``
 NORMALIZATIONS = ("normal", "channels", "none")
 _SPECIES = {0: "electron", 1: "hole", 2: "quasiparticle"}
@@ -210,7 +213,13 @@ def btk_integrals(junction, energies: np.ndarray, n_modes: int, gap: float | Non
     energies = np.ascontiguousarray(energies, dtype=float)
     q_max, breaks = _critical_momenta(junction, fin, energies, gap)
     qs, ws = transverse_grid(q_max, breaks, n_modes)
-    andreev, normal, n_in, violation = _kernels.conductance_grid(energies, qs, *fin.args(gap=gap))
+    # the thread pool only pays off on large grids (its start-up costs milliseconds)
+    grid = (
+        _kernels.conductance_grid
+        if ws.size > PARALLEL_MIN_POINTS
+        else _kernels.conductance_grid_serial
+    )
+    andreev, normal, n_in, violation = grid(energies, qs, ws, *fin.args(gap=gap))
     integrand = n_in - normal + andreev
     g = (ws * integrand).sum(axis=1) / (2 * np.pi)
     channels = (ws * n_in).sum(axis=1) / (2 * np.pi)
@@ -220,26 +229,19 @@ def btk_integrals(junction, energies: np.ndarray, n_modes: int, gap: float | Non
     return g, channels, worst
 
 
-def _thermal_grid(bias: np.ndarray, temperature: float) -> np.ndarray:
-    step = temperature / 8
-    if bias.size > 1:
-        step = min(step, float(np.min(np.diff(bias))))
-    lo, hi = bias[0] - 20 * temperature, bias[-1] + 20 * temperature
-    n = int(math.ceil((hi - lo) / step)) + 1
-    if n > 20001:
-        raise ValueError(
-            f"temperature={temperature} with this bias grid needs {n} internal energies "
-            "(> 20001); use a coarser bias grid or a narrower bias range"
-        )
-    return np.linspace(lo, hi, n)
+#: Gauss-Legendre nodes of the thermal average (see ``_thermal_nodes``)
+THERMAL_NODES = 48
 
 
-def _smear(energies, values, bias, temperature):
-    """sum_E values(E) (-df/dE)(E - eV) dE on the uniform grid ``energies``, per bias."""
-    x = (energies[None, :] - bias[:, None]) / (2 * temperature)
-    kernel = 1.0 / np.cosh(np.clip(x, -350, 350)) ** 2
-    kernel /= kernel.sum(axis=1, keepdims=True)  # exact normalization on the finite grid
-    return kernel @ values
+def _thermal_nodes(temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets x and weights of ``int dx (-df/dx) g(x) = (1/2) int_{-1}^{1} du g(2T atanh u)``.
+
+    With ``u = tanh(x / 2T)`` the Fermi window ``-df/dx = sech^2(x/2T) / 4T`` becomes the flat
+    measure du/2, so Gauss-Legendre in u integrates it exactly and places the energies where
+    the window has its weight, whatever the bias spacing.
+    """
+    u, w = scipy.special.roots_legendre(THERMAL_NODES)
+    return 2 * temperature * np.arctanh(u), 0.5 * w
 
 
 def conductance(
@@ -263,7 +265,11 @@ def conductance(
         raise ValueError(f"n_modes must be an integer >= 16, got {n_modes!r}")
     n_modes = int(n_modes)
 
-    energies = bias if temperature == 0 else _thermal_grid(bias, temperature)
+    if temperature == 0:
+        energies = bias
+    else:
+        offsets, weights = _thermal_nodes(temperature)
+        energies = (bias[:, None] + offsets[None, :]).ravel()
     g, channels, worst = btk_integrals(junction, energies, n_modes)
     if normalize == "normal":
         g_ref, _, worst_n = btk_integrals(junction, energies, n_modes, gap=0.0)
@@ -271,9 +277,9 @@ def conductance(
     elif normalize == "channels":
         g_ref = channels
     if temperature > 0:
-        g = _smear(energies, g, bias, temperature)
+        g = g.reshape(bias.size, -1) @ weights
         if normalize != "none":
-            g_ref = _smear(energies, g_ref, bias, temperature)
+            g_ref = g_ref.reshape(bias.size, -1) @ weights
     if normalize == "none":
         values = g
     else:
