@@ -127,7 +127,7 @@ def test_lattice_converges_to_continuum(case):
     orientation, barrier = CONVERGENCE_CASES[case]
     junction = sd.NSJunction(sd.SemiDirac(), orientation, mu=1.0, gap=0.2, U0=0.5, barrier=barrier)
     bias = np.array([0.05, 0.3])
-    n_modes = 36
+    n_modes = 24 if barrier is None else 32
     continuum = junction.conductance(bias, n_modes=n_modes).values
     deviation = []
     for a in (0.1, 0.05):
@@ -229,3 +229,23 @@ def test_bad_input_raises(kwargs, message):
     options = {"lattice_spacing": 0.1, "progress": False, **kwargs}
     with pytest.raises(ValueError, match=message):
         kwant_conductance(junction, [0.1], **options)
+
+
+@pytest.mark.slow
+def test_convergence_study_order_and_plot(tmp_path):
+    """Clean transport along the quadratic axis has no Wilson term and no barrier cell, so the
+    lattice error is that of central differences: second order in a. The dataset round-trips
+    through netCDF and the figure is written."""
+    import xarray as xr
+
+    from physcore.semidirac.kwant_crosscheck import convergence_study, plot_convergence
+
+    junction = sd.NSJunction(sd.SemiDirac(), "quadratic", mu=1.0, gap=0.2, U0=0.5)
+    ds = convergence_study(junction, [0.05], [0.2, 0.1], n_modes=16, progress=False)
+    assert ds.conductance_kwant.dims == ("lattice_spacing", "bias")
+    assert 1.6 < ds.attrs["observed_order"] < 2.6
+    ds.to_netcdf(tmp_path / "c.nc", engine="h5netcdf")
+    back = xr.load_dataset(tmp_path / "c.nc", engine="h5netcdf")
+    np.testing.assert_allclose(back.max_deviation, ds.max_deviation)
+    plot_convergence(ds, tmp_path / "c.png")
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"

@@ -71,9 +71,9 @@ def test_honeycomb_conductance_matches_continuum(orientation):
     for mu in (0.02, 0.01):
         junction = sd.NSJunction(model, orientation, mu=mu, gap=0.2 * mu)
         bias = np.array([0.5, 1.5]) * junction.gap
-        continuum = junction.conductance(bias, n_modes=32).values
+        continuum = junction.conductance(bias, n_modes=24).values
         lattice = junction.kwant_conductance(
-            bias, lattice_spacing=1.0, lattice="honeycomb", n_modes=32, progress=False
+            bias, lattice_spacing=1.0, lattice="honeycomb", n_modes=24, progress=False
         ).values
         dev = np.abs(lattice - continuum)
         assert np.all(dev < 2 * (mu + bias)), (mu, dev)
