@@ -109,7 +109,7 @@ def scatter_point(
     propN = np.empty(nm, np.bool_)
     curN = np.empty(nm)
     region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN)
-    noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN)
+    noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN, False)
     # --- superconducting lead
     kS = np.empty(nm, np.complex128)
     psiS = np.empty((nm, dim), np.complex128)
@@ -118,7 +118,9 @@ def scatter_point(
     propS = np.empty(nm, np.bool_)
     curS = np.empty(nm)
     region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS)
-    noutS = classify(hq, kS, psiS, nm, 1, ktol, outS, propS, curS)
+    # below the gap (and at the edge, which region_modes evaluates just below) all decay
+    subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
+    noutS = classify(hq, kS, psiS, nm, 1, ktol, outS, propS, curS, subgap)
 
     n_in = 0
     for m in range(nm):

@@ -240,18 +240,20 @@ def bdg_current(hq, k, psi):
 
 
 @nb.njit(cache=True)
-def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current):
+def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, evanescent):
     """Classify and normalize the modes of a lead on ``side`` (-1: x < 0, +1: x > 0).
 
     A mode is propagating when |Im k| <= ktol + 1e-12 |Re k|; its current fixes its direction
     and it is scaled to unit current. Evanescent modes are outgoing when they decay away from
     the interface (Im k * side > 0) and are scaled to unit norm. Returns the outgoing count.
+    ``evanescent=True`` (a superconductor below the gap, where every mode decays however
+    slowly) classifies by the sign of Im k alone.
     """
     nout = 0
     dim = psis.shape[1]
     for m in range(nmodes):
         k = ks[m]
-        if abs(k.imag) <= ktol + 1e-12 * abs(k.real):
+        if not evanescent and abs(k.imag) <= ktol + 1e-12 * abs(k.real):
             k = k.real + 0j
             ks[m] = k
             j = bdg_current(hq, k.real, psis[m])

@@ -61,7 +61,7 @@ def test_btk_normal_incidence(Z):
     junction = semidirac.NSJunction(
         model, 0.0, mu=1e8, gap=GAP, barrier=semidirac.DeltaBarrier(Z=Z)
     )
-    energies = np.array([0.0, 0.3, 0.7, 0.99, 1.01, 1.5, 3.0])
+    energies = np.array([0.0, 0.3, 0.7, 0.99, 1.0, 1.01, 1.5, 3.0])  # 1.0: the gap edge
     andreev = [junction.scattering(e, 0.0).andreev_probability[0] for e in energies]
     normal = [junction.scattering(e, 0.0).normal_probability[0] for e in energies]
     a_ref, b_ref = analytic.btk_probabilities(energies, GAP, Z)
