@@ -1,0 +1,225 @@
+"""Quantization loss, adversarial loss, boundary-based retraining and the nonlinear input
+mapping (Song, Fallon, Li, "Improving Adversarial Robustness in Weight-quantized Neural
+Networks", arXiv:2012.14965).
+
+The two criteria, made concrete (accuracies in [0, 1] on one test set):
+
+* quantization loss  ``QL = acc(full precision, clean) - acc(quantized, clean)``: the
+  accuracy lost by quantizing;
+* adversarial loss   ``AL(net) = acc(net, clean) - acc(net, attacked)``: the accuracy lost
+  under a given attack, for the full-precision and for the quantized network.
+
+Their sum for a quantized network, ``QL + AL(quantized) = acc(full, clean) -
+acc(quantized, attacked)``, is the accuracy lost between the full-precision network on clean
+data and the deployed quantized one under attack; it is the number the methods are compared by.
+
+Boundary-based retraining (our concrete version of the paper's method): the quantized network
+is retrained (quantization-aware, scheme frozen) on its clean training set plus *boundary
+samples*, points on the segment from each training image towards its PGD adversarial image at
+the first place where the quantized network's label flips (found by bisection), labelled with
+the true class. Samples whose label never flips within ``eps`` contribute their PGD image.
+The samples are refreshed every round, so the quantized network's own moved boundary is what
+is pushed back out.
+
+The nonlinear mapping is a soft staircase applied to every pixel before the network
+(:class:`NonlinearInputMapping`); the network is trained on mapped inputs. Its gradient
+vanishes on the flat steps and is large at the edges, so gradient attacks that differentiate
+through it see mostly useless gradients: the adaptive BPDA attack
+(:func:`mlcore.robust.attacks.pgd` with ``bpda_mapping``) shows how much of the apparent
+robustness is gradient masking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..data import ImageDataset
+from ..training import fit, predict_logits
+from . import attacks
+
+__all__ = [
+    "NonlinearInputMapping",
+    "with_mapping",
+    "quantization_loss",
+    "adversarial_loss",
+    "boundary_samples",
+    "boundary_retrain",
+    "adversarial_train",
+    "robustness",
+]
+
+
+class NonlinearInputMapping(nn.Module):
+    """Soft staircase ``g(x) = 1/(L-1) sum_{j=1}^{L-1} sigmoid(T (x - t_j))``, ``t_j = (j -
+    1/2) / (L - 1)``: ``L`` levels in [0, 1], sharper with temperature ``T`` (a hard L-level
+    quantizer as T -> infinity). Applied element-wise; shapes are unchanged."""
+
+    def __init__(self, levels: int = 4, temperature: float = 60.0):
+        super().__init__()
+        if not isinstance(levels, int) or levels < 2:
+            raise ValueError(f"levels must be an integer >= 2, got {levels!r}")
+        if not temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        self.levels, self.temperature = levels, float(temperature)
+        thresholds = (torch.arange(1, levels, dtype=torch.float32) - 0.5) / (levels - 1)
+        self.register_buffer("thresholds", thresholds)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        steps = torch.sigmoid(self.temperature * (x.unsqueeze(-1) - self.thresholds))
+        return steps.mean(-1)
+
+
+def with_mapping(model: nn.Module, mapping: nn.Module) -> nn.Sequential:
+    """The defended system ``model(mapping(x))`` as one differentiable module."""
+    return nn.Sequential(mapping, model)
+
+
+def quantization_loss(acc_full: float, acc_quantized: float) -> float:
+    """Accuracy lost by quantizing: ``acc_full - acc_quantized`` (both on clean data)."""
+    return float(acc_full) - float(acc_quantized)
+
+
+def adversarial_loss(acc_clean: float, acc_attacked: float) -> float:
+    """Accuracy lost under attack: ``acc_clean - acc_attacked`` (same network)."""
+    return float(acc_clean) - float(acc_attacked)
+
+
+def _labels(model: nn.Module, X: np.ndarray) -> np.ndarray:
+    return predict_logits(model, X).argmax(1).numpy()
+
+
+def boundary_samples(
+    model: nn.Module,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    eps: float,
+    max_iter: int = 10,
+    bisection_steps: int = 6,
+    seed: int = 0,
+) -> np.ndarray:
+    """Points just across ``model``'s decision boundary, within the L-infinity ball ``eps``.
+
+    ART's PGD gives the direction ``d = x_pgd - x``; bisection on ``t`` in [0, 1] (forward
+    passes only) finds the smallest ``t`` (to ``2**-bisection_steps``) at which the label is
+    no longer ``y``, assuming one crossing along the segment. Images whose label never flips
+    return ``x_pgd``. Shape and dtype as ``X``.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    x_adv = attacks.pgd(model, X, y, eps=eps, max_iter=max_iter, seed=seed)
+    delta = x_adv - X
+    flipped = _labels(model, x_adv) != y
+    lo = np.zeros(len(X), dtype=np.float32)
+    hi = np.ones(len(X), dtype=np.float32)
+    for _ in range(bisection_steps):
+        mid = 0.5 * (lo + hi)
+        wrong = _labels(model, X + mid[:, None, None, None] * delta) != y
+        hi = np.where(wrong, mid, hi)
+        lo = np.where(wrong, lo, mid)
+    t = np.where(flipped, hi, 1.0).astype(np.float32)
+    return np.clip(X + t[:, None, None, None] * delta, 0.0, 1.0)
+
+
+def boundary_retrain(
+    model: nn.Module,
+    train: ImageDataset,
+    *,
+    eps: float,
+    rounds: int = 2,
+    epochs_per_round: int = 3,
+    lr: float = 1e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> nn.Module:
+    """Boundary-based retraining of a quantized ``model`` in place (see the module docstring):
+    ``rounds`` times, recompute boundary samples of the current network and train
+    ``epochs_per_round`` epochs (Adam, ``lr``) on clean + boundary samples."""
+    if not isinstance(rounds, int) or rounds < 1:
+        raise ValueError(f"rounds must be an integer >= 1, got {rounds!r}")
+    for r in range(rounds):
+        xb = boundary_samples(model, train.X, train.y, eps=eps, seed=seed + r)
+        data = (np.concatenate([train.X, xb]), np.concatenate([train.y, train.y]))
+        fit(
+            model,
+            data,
+            epochs=epochs_per_round,
+            lr=lr,
+            seed=seed + r,
+            progress=progress,
+            desc=f"boundary retrain {r + 1}/{rounds}",
+        )
+    return model
+
+
+def adversarial_train(
+    model: nn.Module,
+    train: ImageDataset,
+    *,
+    eps: float,
+    epochs: int,
+    lr: float = 1e-3,
+    max_iter: int = 7,
+    seed: int = 0,
+    progress: bool = True,
+) -> nn.Module:
+    """PGD adversarial training (Madry et al. 2018) in place: every batch is replaced by its
+    ART PGD images (``max_iter`` steps, ``eps``)."""
+    counter = iter(range(10**9))
+
+    def to_adversarial(m, xb, yb):
+        x_adv = attacks.pgd(
+            m, xb.numpy(), yb.numpy(), eps=eps, max_iter=max_iter, seed=seed + next(counter)
+        )
+        return torch.from_numpy(x_adv), yb
+
+    fit(
+        model,
+        train,
+        epochs=epochs,
+        lr=lr,
+        seed=seed,
+        batch_transform=to_adversarial,
+        progress=progress,
+        desc="adversarial training",
+    )
+    return model
+
+
+def robustness(
+    model: nn.Module,
+    test: ImageDataset,
+    *,
+    eps: float,
+    seed: int = 0,
+    pgd_iter: int = 20,
+    transfer_images: np.ndarray | None = None,
+    mapping: nn.Module | None = None,
+) -> dict[str, float]:
+    """Accuracies of ``model`` (or ``model(mapping(x))``) on clean and attacked test images.
+
+    Keys: ``clean``; ``fgsm`` and ``pgd`` (white-box, gradients through the whole system,
+    mapping included); ``transfer`` (black-box: ``transfer_images``, adversarial images of
+    ``test`` crafted on an independently trained surrogate network);
+    with a mapping also ``pgd_bpda`` (adaptive: BPDA through the mapping).
+    """
+    system = with_mapping(model, mapping) if mapping is not None else model
+    X, y = test.X, test.y
+
+    def acc(x):
+        return float((_labels(system, x) == y).mean())
+
+    out = {
+        "clean": acc(X),
+        "fgsm": acc(attacks.fgsm(system, X, y, eps=eps)),
+        "pgd": acc(attacks.pgd(system, X, y, eps=eps, max_iter=pgd_iter, seed=seed)),
+    }
+    if transfer_images is not None:
+        out["transfer"] = acc(transfer_images)
+    if mapping is not None:
+        x_bpda = attacks.pgd(
+            model, X, y, eps=eps, max_iter=pgd_iter, seed=seed, bpda_mapping=mapping
+        )
+        out["pgd_bpda"] = acc(x_bpda)
+    return out
