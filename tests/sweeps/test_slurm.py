@@ -91,9 +91,16 @@ def test_cancelled_task_is_resubmitted_alone(slurm_cluster, tmp_path, local_file
     sweep = sweeps.plan(tmp_path / "spec.toml", tmp_path / "run")
     job = sweeps.run(sweep, backend="slurm")
     victim, deadline = None, time.monotonic() + 120
+    logs = sweep.directory / "logs"
     while victim is None:  # cancel the first task seen running, before it writes its chunk
         running = [t for t, s in _task_states(job).items() if s == "RUNNING"]
-        running = [t for t in running if not sweep.chunk_path(t).exists()]
+        # wait until its step has started (slurmstepd opened the output file): once, under load,
+        # a task cancelled 40 ms after its allocation still ran to the end (SLURM 22.05)
+        running = [
+            t
+            for t in running
+            if (logs / f"{job}_{t}.out").exists() and not sweep.chunk_path(t).exists()
+        ]
         if running:
             victim = running[0]
             subprocess.run(["scancel", f"{job}_{victim}"], check=True)
