@@ -24,62 +24,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._system import fermi_velocity  # the continuum solver's v_F: the same Z convention
 from ..barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
 
-__all__ = ["JunctionProfile", "fermi_velocity", "fermi_momentum", "thin_barrier_width"]
-
-
-def _upper_band(model, theta: float, kx: float, q: float) -> float:
-    h0, h1, h2 = model.transport_coefficients(theta, q)
-    return float(np.linalg.eigvalsh(h0 + h1 * kx + h2 * kx * kx)[-1])
-
-
-def fermi_momentum(model, theta: float, energy: float) -> float:
-    """The k_x > 0 at which the upper band at q = 0 reaches ``energy`` > 0 (bisection).
-
-    Every model here has an upper band that grows without bound with |k_x| (first or second
-    order), so the root exists once ``energy`` exceeds the band bottom at k_x = 0.
-    """
-    if not energy > _upper_band(model, theta, 0.0, 0.0):
-        raise ValueError(
-            f"mu must lie above the band bottom at normal incidence for a Fermi velocity, "
-            f"got energy={energy!r}"
-        )
-    hi = 1.0
-    while _upper_band(model, theta, hi, 0.0) < energy:
-        hi *= 2.0
-    lo = 0.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if _upper_band(model, theta, mid, 0.0) < energy:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-14 * hi:
-            break
-    return 0.5 * (lo + hi)
-
-
-def fermi_velocity(model, theta: float, mu: float) -> float:
-    """Fermi velocity dE/dk_x of the upper band at q = 0 and energy ``mu`` (hbar = 1).
-
-    Central difference with step 1e-6 k_F; the models' bands are polynomial, so this is exact
-    to ~1e-10 relative.
-    """
-    kf = fermi_momentum(model, theta, mu)
-    dk = 1e-6 * kf
-    return (_upper_band(model, theta, kf + dk, 0.0) - _upper_band(model, theta, kf - dk, 0.0)) / (
-        2 * dk
-    )
+__all__ = ["JunctionProfile", "thin_barrier_width"]
 
 
 def thin_barrier_width(lattice_spacing: float, length_scale: float) -> float:
     """Width d of the finite barrier that stands in for a thin barrier on a lattice.
 
-    The thin-barrier limit needs d << ``length_scale`` (the shortest wavelength / (2 pi) of the
-    problem, 1 / k_F) and the lattice needs a << d, so d = sqrt(a * length_scale) rounded to a
-    whole number (>= 2) of cells: both d / length_scale and a / d then vanish as sqrt(a), which
-    is the rate at which a thin barrier converges on the lattice.
+    The thin-barrier limit needs d << ``length_scale`` (the shortest wavelength / (2 pi) of
+    the problem, v / max(|mu|, |mu + U0|, gap) for a first-order model) and the lattice needs
+    a << d, so d = sqrt(a * length_scale) rounded to a whole number (>= 2) of cells: both
+    d / length_scale and a / d then vanish as sqrt(a), the rate at which a thin barrier
+    converges on the lattice (measured: faster, about a^0.7, at chi = 0.5).
     """
     cells = max(2, round(math.sqrt(length_scale / lattice_spacing)))
     return cells * lattice_spacing
@@ -109,7 +67,7 @@ class JunctionProfile:
 
     @classmethod
     def from_junction(
-        cls, junction, lattice_spacing: float, thin_barrier_width_: float | None = None
+        cls, junction, lattice_spacing: float, thin_width: float | None = None
     ) -> JunctionProfile:
         """Profile of ``junction`` as seen by a lattice of spacing ``lattice_spacing``."""
         barrier = junction.barrier
@@ -131,10 +89,12 @@ class JunctionProfile:
             strength = barrier.chi * velocity  # V0 d (energy x length)
             desc = "" if desc == "no barrier" else desc
             if first_order:
-                if thin_barrier_width_ is None:
-                    k_f = fermi_momentum(model, theta, max(junction.mu, junction.mu + junction.U0))
-                    thin_barrier_width_ = thin_barrier_width(lattice_spacing, 1.0 / k_f)
-                d = float(thin_barrier_width_)
+                if thin_width is None:
+                    # shortest wavelength / 2 pi along x: v_x / (largest energy in play)
+                    v_x = float(np.linalg.norm(model.transport_coefficients(theta, 0.0)[1], 2))
+                    scale = max(abs(junction.mu), abs(junction.mu + junction.U0), junction.gap)
+                    thin_width = thin_barrier_width(lattice_spacing, v_x / scale)
+                d = float(thin_width)
                 if not d >= lattice_spacing:
                     raise ValueError(
                         f"thin_barrier_width must be >= lattice_spacing ({lattice_spacing:g}), "

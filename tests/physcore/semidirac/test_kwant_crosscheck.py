@@ -163,6 +163,21 @@ def test_delta_barrier_converges_at_first_order():
     assert errors[1] < 0.03
 
 
+@pytest.mark.slow
+def test_thin_barrier_on_linear_axis():
+    """On the linear axis a thin barrier is the exact transfer matrix exp(-i chi v h1^-1) in the
+    continuum and a rectangular barrier of width d = sqrt(a v / (mu + U0)) (rounded to cells)
+    and height chi v / d on the lattice; at a = 0.025 (d = 0.125) they agree to 0.01 G_N."""
+    junction = sd.NSJunction(
+        sd.SemiDirac(), "linear", mu=1.0, gap=0.2, U0=0.5, barrier=sd.ThinBarrier(0.5)
+    )
+    bias = np.array([0.05])
+    lattice = kwant_conductance(junction, bias, lattice_spacing=0.025, n_modes=16, progress=False)
+    assert "thin-barrier stand-in" in lattice.attrs["lattice_barrier_on_lattice"]
+    continuum = junction.conductance(bias, n_modes=16).values
+    assert abs(float(lattice.values[0] - continuum[0])) < 0.01
+
+
 def test_zero_bias_matches_slightly_off_zero():
     """At E = 0 exactly (where kwant 1.5 can keep a broken particle-hole symmetry) the
     probabilities equal those at E = +-1e-6 for every q; here h0(q) is complex, so the
