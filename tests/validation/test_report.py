@@ -68,23 +68,31 @@ def two_checks(monkeypatch):
     def broken():
         raise RuntimeError("solver diverged")
 
+    @registry.check(_REF, metric="|pi - 3|", tolerance=1e-3, discrepancy="pi is not 3")
+    def documented():
+        return Outcome(abs(np.pi - 3))
+
 
 def test_report_exit_status_table_and_json_follow_the_checks(two_checks, tmp_path, capsys):
     assert report.main(["--fast", "--out", str(tmp_path / "fast"), "--no-progress"]) == 0
     assert report.main(["--out", str(tmp_path / "all"), "--no-progress"]) == 1
     printed = capsys.readouterr().out
-    assert "FAIL test_report/too_crude" in printed and "solver diverged" in printed
+    assert "FAIL test_report/too_crude" in printed and "ERROR test_report/broken" in printed
+    assert "solver diverged" in printed and "DISAGREES test_report/documented" in printed
     rows = {
         r["check"]: r for r in json.loads((tmp_path / "all" / "report.json").read_text())["checks"]
     }
     assert rows["upper_bound"]["passed"] and not rows["too_crude"]["passed"]
     assert rows["too_crude"]["measured"] == pytest.approx(np.pi - 3)
     assert rows["broken"]["measured"] is None and "solver diverged" in rows["broken"]["error"]
+    # a documented discrepancy is reported, not hidden, and does not fail the run
+    assert rows["documented"]["status"] == "DISAGREES" and rows["documented"]["ok"]
+    assert not rows["documented"]["passed"]
     assert rows["upper_bound"]["source"] == (
         "Archimedes, Measurement of a Circle, Proposition 3 (claim in the text)"
     )
     page = (tmp_path / "all" / "index.html").read_text()
-    assert page.count("<tr class=") == 3 and "1 of 3 checks pass" in page
+    assert page.count("<tr class=") == 4 and "1 of 4 checks pass; 1 documented" in page
     for name in ("upper_bound", "too_crude"):
         assert (tmp_path / "all" / rows[name]["plot"]).is_file()
 
@@ -92,3 +100,15 @@ def test_report_exit_status_table_and_json_follow_the_checks(two_checks, tmp_pat
 def test_report_selects_by_paper(two_checks, tmp_path):
     assert report.main(["--paper", "no-such-paper", "--out", str(tmp_path)]) == 2
     assert report.main(["--paper", "harness-test", "--fast", "--out", str(tmp_path)]) == 0
+
+
+def test_documented_discrepancy_that_passes_fails_the_run(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(registry, "_CHECKS", {})
+    monkeypatch.setattr(report, "discover", lambda: registry.registered_checks())
+
+    @registry.check(_REF, metric="|pi - 22/7|", tolerance=2e-3, discrepancy="thought too far")
+    def now_agrees():
+        return Outcome(abs(np.pi - 22 / 7))
+
+    assert report.main(["--out", str(tmp_path), "--no-progress"]) == 1
+    assert "AGREES NOW test_report/now_agrees" in capsys.readouterr().out
