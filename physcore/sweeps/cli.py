@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     except SpecError as err:
         print(f"error: bad sweep spec: {err}", file=sys.stderr)
         return 2
-    except ChunkFailures as err:
+    except (ChunkFailures, RuntimeError, TimeoutError) as err:  # failed chunks, SLURM errors
         print(f"error: {err}", file=sys.stderr)
         return 1
     except ValueError as err:

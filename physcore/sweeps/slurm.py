@@ -114,6 +114,8 @@ def submit(sweep: Sweep, chunks=None) -> str:
     ids = _compress(chunks)
     if not ids:
         raise ValueError("chunks: nothing to submit (empty list)")
+    if shutil.which("sbatch") is None:
+        raise RuntimeError("sbatch not found: no SLURM here; use --backend serial or processes")
     limit = sweep.spec.slurm.get("max_concurrent", 8)
     cmd = ["sbatch", "--parsable", f"--array={ids}%{limit}", str(script)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
