@@ -153,3 +153,22 @@ def test_chunk_of_another_spec_is_refused(tmp_path):
     os.replace(a.chunk_path(0), b.chunk_path(0))
     with pytest.raises(ValueError, match="another spec"):
         sweeps.collect(b)
+
+
+def test_cli_plan_status_run_collect(tmp_path, capsys):
+    from physcore.sweeps.cli import main
+
+    spec = tmp_path / "small.toml"
+    spec.write_text(SMALL)
+    run_dir = tmp_path / "run"
+    assert main(["plan", str(spec), "--dir", str(run_dir)]) == 0
+    assert "126 grid points, 3 chunks of 2" in capsys.readouterr().out
+    assert main(["status", str(run_dir)]) == 1  # nothing done yet
+    assert "0/3 chunks done" in capsys.readouterr().out
+    assert main(["collect", str(run_dir)]) == 1
+    assert "missing: 0-2" in capsys.readouterr().err
+    assert main(["run-chunk", str(run_dir), "1"]) == 0
+    assert main(["run", str(run_dir), "--backend", "serial", "--no-progress"]) == 0
+    assert "3/3 chunks done" in capsys.readouterr().out
+    assert main(["collect", str(run_dir), "--out", str(tmp_path / "out.nc")]) == 0
+    assert (tmp_path / "out.nc").is_file()
