@@ -14,7 +14,10 @@ How to add references (read this first)
    ``Outcome(measured=<distance>, plot=Plot(x, ours, reference, ...))``. It passes when
    ``measured <= tolerance``. Import physcore/mlcore inside the function, not at module top, so
    that discovery stays cheap and a missing optional dependency fails only its own checks.
-4. Run ``python -m validation report --fast --out /tmp/report`` (or ``--paper <id>``) and look at
+4. A published claim we do not reproduce stays a check, with ``discrepancy="<what we find and
+   why>"``: the report lists it as DISAGREES without failing the run (and fails if it starts
+   passing, so the note is removed). Never loosen a tolerance to make a claim pass.
+5. Run ``python -m validation report --fast --out /tmp/report`` (or ``--paper <id>``) and look at
    ``/tmp/report/index.html``. ``make test`` runs the fast checks
    (``tests/validation/test_report.py``); slow ones run with the full report.
 
