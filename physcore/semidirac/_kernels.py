@@ -98,25 +98,28 @@ def scatter_point(
     dim = 2 * n
     degree = n * order
     nm = 2 * degree
-    hq = np.empty((3, n, n), np.complex128)
+    # Few heap allocations per point (they dominate the cost of these tiny problems): one
+    # buffer per dtype, carved into the working arrays.
+    nn = n * n
+    cbuf = np.empty(3 * nn + 2 * nm * (dim + 1), np.complex128)
+    hq = cbuf[: 3 * nn].reshape((3, n, n))
+    kN = cbuf[3 * nn : 3 * nn + nm]
+    psiN = cbuf[3 * nn + nm : 3 * nn + nm * (dim + 1)].reshape((nm, dim))
+    off = 3 * nn + nm * (dim + 1)
+    kS = cbuf[off : off + nm]
+    psiS = cbuf[off + nm : off + nm * (dim + 1)].reshape((nm, dim))
+    ibuf = np.empty(2 * nm, np.int64)
+    specN, specS = ibuf[:nm], ibuf[nm:]
+    bbuf = np.empty(4 * nm, np.bool_)
+    outN, propN, outS, propS = bbuf[:nm], bbuf[nm : 2 * nm], bbuf[2 * nm : 3 * nm], bbuf[3 * nm :]
+    fbuf = np.empty(2 * nm)
+    curN, curS = fbuf[:nm], fbuf[nm:]
     h_at_q(hc, q, hq)
 
     # --- normal lead (x < 0)
-    kN = np.empty(nm, np.complex128)
-    psiN = np.empty((nm, dim), np.complex128)
-    specN = np.empty(nm, np.int64)
-    outN = np.empty(nm, np.bool_)
-    propN = np.empty(nm, np.bool_)
-    curN = np.empty(nm)
     region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN)
     noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN, False)
     # --- superconducting lead
-    kS = np.empty(nm, np.complex128)
-    psiS = np.empty((nm, dim), np.complex128)
-    specS = np.empty(nm, np.int64)
-    outS = np.empty(nm, np.bool_)
-    propS = np.empty(nm, np.bool_)
-    curS = np.empty(nm)
     region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS)
     # below the gap (and at the edge, which region_modes evaluates just below) all decay
     subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
@@ -126,18 +129,37 @@ def scatter_point(
     for m in range(nm):
         if specN[m] == ELECTRON and propN[m] and not outN[m]:
             n_in += 1
-    k_in = np.empty(n_in, np.complex128)
-    psi_in = np.empty((n_in, dim), np.complex128)
+    sizes = (n_in, n_in * dim, noutN, noutN * dim, noutS, noutS * dim, n_in * noutN, n_in * noutS)
+    c2 = np.empty(sum(sizes), np.complex128)
+    p0 = 0
+    k_in = c2[p0 : p0 + n_in]
+    p0 += n_in
+    psi_in = c2[p0 : p0 + n_in * dim].reshape((n_in, dim))
+    p0 += n_in * dim
+    k_out = c2[p0 : p0 + noutN]
+    p0 += noutN
+    psi_out = c2[p0 : p0 + noutN * dim].reshape((noutN, dim))
+    p0 += noutN * dim
+    k_s = c2[p0 : p0 + noutS]
+    p0 += noutS
+    psi_s = c2[p0 : p0 + noutS * dim].reshape((noutS, dim))
+    p0 += noutS * dim
+    r = c2[p0 : p0 + n_in * noutN].reshape((n_in, noutN))
+    p0 += n_in * noutN
+    t = c2[p0 : p0 + n_in * noutS].reshape((n_in, noutS))
+    r[:] = 0
+    t[:] = 0
+    spec_out = np.empty(noutN, np.int64)
+    b2 = np.empty(noutN + noutS, np.bool_)
+    prop_out, prop_s = b2[:noutN], b2[noutN:]
+    f2 = np.zeros(3 * n_in)
+    andreev, normal, transmitted = f2[:n_in], f2[n_in : 2 * n_in], f2[2 * n_in :]
     i = 0
     for m in range(nm):
         if specN[m] == ELECTRON and propN[m] and not outN[m]:
             k_in[i] = kN[m]
             psi_in[i] = psiN[m]
             i += 1
-    k_out = np.empty(noutN, np.complex128)
-    psi_out = np.empty((noutN, dim), np.complex128)
-    spec_out = np.empty(noutN, np.int64)
-    prop_out = np.empty(noutN, np.bool_)
     i = 0
     for m in range(nm):
         if outN[m]:
@@ -146,9 +168,6 @@ def scatter_point(
             spec_out[i] = specN[m]
             prop_out[i] = propN[m]
             i += 1
-    k_s = np.empty(noutS, np.complex128)
-    psi_s = np.empty((noutS, dim), np.complex128)
-    prop_s = np.empty(noutS, np.bool_)
     i = 0
     for m in range(nm):
         if outS[m]:
@@ -157,11 +176,6 @@ def scatter_point(
             prop_s[i] = propS[m]
             i += 1
 
-    r = np.zeros((n_in, noutN), np.complex128)
-    t = np.zeros((n_in, noutS), np.complex128)
-    andreev = np.zeros(n_in)
-    normal = np.zeros(n_in)
-    transmitted = np.zeros(n_in)
     status = STATUS_OK
     if noutN != degree or noutS != degree:
         status = STATUS_MODE_COUNT

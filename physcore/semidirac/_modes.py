@@ -64,7 +64,7 @@ def _det_poly(hq, eps, coef):
 
 
 @nb.njit(cache=True)
-def _quadratic_roots(c0, c1, c2, roots, offset):
+def _quadratic_roots(c0, c1, c2):
     """Roots of c2 k^2 + c1 k + c0 (c2 != 0), cancellation-free form."""
     disc = np.sqrt(c1 * c1 - 4.0 * c2 * c0 + 0j)
     # pick the sign that avoids cancellation in -c1 -+ disc
@@ -73,11 +73,8 @@ def _quadratic_roots(c0, c1, c2, roots, offset):
     else:
         big = -0.5 * (c1 - disc)
     if big == 0:
-        roots[offset] = 0.0
-        roots[offset + 1] = 0.0
-        return
-    roots[offset] = big / c2
-    roots[offset + 1] = c0 / big
+        return 0j, 0j
+    return big / c2, c0 / big
 
 
 @nb.njit(cache=True)
@@ -97,17 +94,14 @@ def poly_roots(coef, degree, roots):
         roots[0] = -coef[0] / coef[1]
         return
     if degree == 2:
-        _quadratic_roots(coef[0], coef[1], coef[2], roots, 0)
+        roots[0], roots[1] = _quadratic_roots(coef[0], coef[1], coef[2])
         return
     scale = abs(coef[0]) + abs(coef[2]) + abs(coef[4])
     if abs(coef[1]) + abs(coef[3]) <= 1e-14 * scale:
         # biquadratic: k^2 = s solves c4 s^2 + c2 s + c0 = 0
-        tmp = np.empty(2, np.complex128)
-        _quadratic_roots(coef[0], coef[2], coef[4], tmp, 0)
-        for i in range(2):
-            r = np.sqrt(tmp[i] + 0j)
-            roots[2 * i] = r
-            roots[2 * i + 1] = -r
+        s1, s2 = _quadratic_roots(coef[0], coef[2], coef[4])
+        r1, r2 = np.sqrt(s1 + 0j), np.sqrt(s2 + 0j)
+        roots[0], roots[1], roots[2], roots[3] = r1, -r1, r2, -r2
         return
     comp = np.zeros((4, 4), np.complex128)
     for i in range(3):
@@ -166,13 +160,14 @@ def orbital_velocity(hq, k, phi):
 
 
 @nb.njit(cache=True)
-def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset):
+def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, work):
     """Append the ``degree`` modes at normal-state energy ``eps`` with BdG spinor
-    ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n."""
+    ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n; ``work`` is a
+    complex scratch array of length 11."""
     n = hq.shape[1]
-    coef = np.empty(5, np.complex128)
-    roots = np.empty(4, np.complex128)
-    phi = np.empty(2, np.complex128)
+    coef = work[0:5]
+    roots = work[5:9]
+    phi = work[9:11]
     _det_poly(hq, eps, coef)
     poly_roots(coef, degree, roots)
     for r in range(degree):
@@ -194,9 +189,10 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec):
     ``gap == 0``: electrons at eps0 + E and holes at eps0 - E. ``gap > 0``: quasiparticles at
     eps0 +- sqrt(E^2 - gap^2) with the BdG spinor built from the normal-state eigenvector.
     """
+    work = np.empty(11, np.complex128)
     if gap == 0.0:
-        off = species_modes(hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, 0)
-        species_modes(hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, off)
+        off = species_modes(hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, 0, work)
+        species_modes(hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, off, work)
         return
     om2 = E * E - gap * gap
     if abs(om2) < 1e-24 * gap * gap:
@@ -217,7 +213,7 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec):
             u, w = ub, wb
         nrm = 1.0 / math.sqrt(abs(u) ** 2 + abs(w) ** 2)
         off = species_modes(
-            hq, degree, eps0 + xi, u * nrm, w * nrm, QUASIPARTICLE, ks, psis, spec, off
+            hq, degree, eps0 + xi, u * nrm, w * nrm, QUASIPARTICLE, ks, psis, spec, off, work
         )
 
 

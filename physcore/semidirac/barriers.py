@@ -21,9 +21,22 @@ class DeltaBarrier(Barrier):
     r"""Delta barrier :math:`U_b(x) = Z\,\hbar v_F\,\delta(x)` (BTK's dimensionless strength Z).
 
     ``v_F`` is the normal region's Fermi velocity along the transport direction at normal
-    incidence (q = 0), so that Z has BTK's meaning for a 2DEG (PRB 25, 4515 (1982)).
-    For a Hamiltonian that is only first order along x a delta potential is defined by its
-    thin-barrier limit, i.e. it is the same as :class:`ThinBarrier` with ``chi = Z v_F / v``.
+    incidence (q = 0; the largest one if several bands cross mu there), so that Z has BTK's
+    meaning for a 2DEG (PRB 25, 4515 (1982)).
+
+    Matching conditions, with ``h(k_x) = h0 + h1 k_x + h2 k_x^2`` and ``W = Z v_F``:
+
+    * ``h2`` invertible (2DEG; semi-Dirac off the linear axis): psi is continuous and
+      ``psi'(0+) - psi'(0-) = W h2^{-1} psi(0)`` on both the electron and the hole block (the
+      tau_z of the potential cancels the tau_z of the kinetic term). For a 2DEG this is BTK's
+      ``2 k_F Z``; along the semi-Dirac quadratic axis ``h2 = sigma_x / 2m``, so the barrier is
+      repulsive for pseudo-spin sigma_x = +1 and attractive for sigma_x = -1.
+    * ``h2 = 0`` (graphene; semi-Dirac along its linear axis): a delta potential in a
+      first-order equation is defined by its thin-barrier limit, the transfer matrix
+      ``psi(0+) = exp(-i W h1^{-1}) psi(0-)``; it is the same as :class:`ThinBarrier` with
+      ``chi = Z v_F / v`` (= Z along the semi-Dirac linear axis and for graphene, v_F = v).
+
+    A model with no propagating state at mu and q = 0 has no v_F: use ThinBarrier there.
     """
 
     Z: float
@@ -42,6 +55,12 @@ class ThinBarrier(Barrier):
 
     ``v`` is the model's velocity parameter (``velocity``); for a parabolic model, which has none,
     the barrier's integrated strength V0 d = chi (in energy x length units) is used.
+
+    The barrier is a potential of integrated strength ``W = chi v``: for a first-order h the
+    exact thin-barrier transfer matrix ``exp(-i W h1^{-1})`` (for graphene
+    ``exp(-i chi sigma_x)``, along the semi-Dirac linear axis ``exp(-i chi sigma_y)``), so the
+    conductance is pi-periodic in chi; for a second-order h the derivative jump
+    ``W h2^{-1}`` of :class:`DeltaBarrier` (no periodicity there).
     """
 
     chi: float
