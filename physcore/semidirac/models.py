@@ -169,9 +169,11 @@ class SemiDirac(BandModel):
             f0 = ky[rows, i]
             fm = ky[rows, (i - 1) % t.size]
             fp = ky[rows, (i + 1) % t.size]
-            curv = fm - 2 * f0 + fp
-            ok = np.isfinite(fm) & np.isfinite(fp) & (curv < 0)
-            refined = np.where(ok, f0 - (fp - fm) ** 2 / (8 * np.where(ok, curv, -1.0)), f0)
+            with np.errstate(invalid="ignore"):  # -inf marks invalid samples
+                curv = fm - 2 * f0 + fp
+                ok = np.isfinite(fm) & np.isfinite(fp) & (curv < 0)
+                step = np.where(ok, (fp - fm) ** 2 / (8 * np.where(ok, curv, -1.0)), 0.0)
+            refined = f0 - step
             best = np.fmax(best, np.where(np.isfinite(refined), refined, np.nan))
         out[:, 0] = np.where(e > 0, np.abs(best), np.nan)
         return out

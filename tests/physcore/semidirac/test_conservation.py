@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from physcore import semidirac
@@ -43,22 +43,23 @@ def assert_conserving(result, tol=1e-10):
     gap=st.floats(0.05, 2.0),
     U0=st.floats(0.0, 50.0),
     energy_ratio=st.one_of(st.floats(0.0, 0.98), st.floats(1.02, 3.0)),  # below / above gap
+    energy_sign=st.sampled_from([1.0, -1.0]),
     q_fraction=st.floats(-0.95, 0.95),
     barrier_kind=st.integers(0, 3),
     strength=st.floats(0.0, 1.5),
     width=st.floats(0.05, 3.0),
 )
 def test_current_conservation_random(
-    model_index, model_params, orientation, mu, gap, U0, energy_ratio, q_fraction,
+    model_index, model_params, orientation, mu, gap, U0, energy_ratio, energy_sign, q_fraction,
     barrier_kind, strength, width,
 ):  # fmt: skip
     model = MODELS[model_index](model_params)
     junction = semidirac.NSJunction(
         model, orientation, mu=mu, gap=gap, U0=U0, barrier=_barrier(barrier_kind, strength, width)
     )
-    energy = energy_ratio * gap
+    energy = energy_sign * energy_ratio * gap
     q_max = model.fermi_q_extent([mu + energy], junction.theta)[0, 0]
-    assert np.isfinite(q_max)
+    assume(np.isfinite(q_max) and q_max > 0)  # an incoming electron exists
     assert_conserving(junction.scattering(energy, q_fraction * q_max))
 
 
