@@ -10,7 +10,8 @@ import argparse
 import importlib
 from pathlib import Path
 
-# (module, description); each module defines demo(out_dir: Path) -> None
+# (module, description); each module defines demo(out_dir: Path) -> None and writes into its own
+# sub-folder of --out, named after its package (collision, semidirac, ...).
 DEMOS: list[tuple[str, str]] = [
     (
         "physcore.collision.demo",
@@ -19,18 +20,32 @@ DEMOS: list[tuple[str, str]] = [
 ]
 
 
+def _demo_name(module: str) -> str:
+    """``physcore.collision.demo`` -> ``collision``; ``mlcore.demo`` -> ``mlcore``."""
+    return module.split(".")[-2]
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="results/demo", help="output folder")
-    parser.add_argument("--only", nargs="*", help="run only these demo modules")
+    parser.add_argument(
+        "--only", nargs="*", metavar="NAME", help="run only these demos (collision, semidirac, ...)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    names = {_demo_name(module) for module, _ in DEMOS}
+    unknown = set(args.only or ()) - names
+    if unknown:
+        parser.error(f"--only: unknown demo(s) {sorted(unknown)}; choose from {sorted(names)}")
     for module, description in DEMOS:
-        if args.only and module.rsplit(".", 1)[-1] not in args.only and module not in args.only:
+        name = _demo_name(module)
+        if args.only and name not in args.only:
             continue
-        print(f"== {description} ({module})", flush=True)
-        importlib.import_module(module).demo(out)
+        print(f"== {description} ({module} -> {out / name})", flush=True)
+        target = out / name
+        target.mkdir(parents=True, exist_ok=True)
+        importlib.import_module(module).demo(target)
     print(f"demo outputs in {out.resolve()}")
 
 
