@@ -149,10 +149,13 @@ class SemiDirac(BandModel):
             out[:, 0] = np.where(outer > 0, np.sqrt(2 * m * np.clip(outer, 0, None)), np.nan)
             out[:, 1] = np.where(inner > 0, np.sqrt(2 * m * np.clip(inner, 0, None)), np.nan)
             return out
-        if abs(c) < 1e-15:  # k_y = -k_b; k_a^2 = 2m (delta + |eps| cos t) >= 0 limits t
-            kb = np.where(d >= 0, e / v, np.sqrt(np.clip(e**2 - d**2, 0, None)) / v)
+        if abs(c) < 1e-15:  # k_y = -k_b; k_a^2 = 2m (delta +- sqrt(eps^2 - v^2 k_b^2)) >= 0
+            inner = np.sqrt(np.clip(e**2 - d**2, 0, None)) / v
+            kb = np.where(d >= 0, e / v, inner)
             out[:, 0] = np.where((d >= 0) | (e > abs(d)), kb, np.nan)
             out[:, 0] = np.where(e > 0, out[:, 0], np.nan)
+            # delta > 0: the inner pair of k_a roots exists only for |k_b| > sqrt(eps^2 - delta^2)/v
+            out[:, 1] = np.where((d > 0) & (e > d), inner, np.nan)
             return out
         # generic angle: maximize k_y along the parametrized contour, then refine the sampled
         # maximum by a parabola through its neighbours
