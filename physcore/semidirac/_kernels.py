@@ -40,7 +40,7 @@ STATUS_MODE_COUNT = 1  # mode classification did not give half outgoing modes
 STATUS_SINGULAR = 2  # matching system singular (degenerate modes)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _lu_solve(a, b):
     """Solve a x = b in place (b holds x on return) by Gaussian elimination with partial
     pivoting. Hand-written because the systems are at most 16 x 16 and LAPACK's per-call
@@ -80,7 +80,7 @@ def _lu_solve(a, b):
     return True
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def scatter_point(
     E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
 ):  # pragma: no cover - compiled
@@ -298,7 +298,7 @@ def scatter_point(
             noutS, k_s, prop_s, t, andreev, normal, transmitted)  # fmt: skip
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _grid_point(
     ie,
     iq,
@@ -338,7 +338,7 @@ def _grid_point(
     violation[ie, iq] = worst
 
 
-@nb.njit(cache=True, parallel=True)
+@nb.njit(cache=True, parallel=True, error_model="numpy")
 def conductance_grid(
     energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
 ):  # pragma: no cover - compiled
@@ -365,7 +365,7 @@ def conductance_grid(
     return andreev_sum, normal_sum, n_in, violation
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def conductance_grid_serial(
     energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
 ):  # pragma: no cover - compiled

@@ -34,7 +34,7 @@ HOLE = 1
 QUASIPARTICLE = 2
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def h_at_q(hc, q, out):
     """out[a] = sum_b hc[a, b] q**b: the k_x-power coefficients h0, h1, h2 at this q."""
     n = hc.shape[2]
@@ -44,7 +44,7 @@ def h_at_q(hc, q, out):
                 out[a, i, j] = hc[a, 0, i, j] + q * (hc[a, 1, i, j] + q * hc[a, 2, i, j])
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _det_poly(hq, eps, coef):
     """Coefficients (ascending powers of k) of det(h(k) - eps), for n = 1 or 2."""
     n = hq.shape[1]
@@ -63,7 +63,7 @@ def _det_poly(hq, eps, coef):
             coef[a + b] += m00 * m11 - hq[a, 0, 1] * hq[b, 1, 0]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _quadratic_roots(c0, c1, c2):
     """Roots of c2 k^2 + c1 k + c0 (c2 != 0), cancellation-free form."""
     disc = np.sqrt(c1 * c1 - 4.0 * c2 * c0 + 0j)
@@ -77,7 +77,7 @@ def _quadratic_roots(c0, c1, c2):
     return big / c2, c0 / big
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _poly_eval(coef, degree, k):
     p = coef[degree] + 0j
     dp = 0j
@@ -87,7 +87,7 @@ def _poly_eval(coef, degree, k):
     return p, dp
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def poly_roots(coef, degree, roots):
     """The ``degree`` (1, 2 or 4) roots of the polynomial ``coef`` (ascending powers)."""
     if degree == 1:
@@ -119,7 +119,7 @@ def poly_roots(coef, degree, roots):
         roots[i] = k
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def _null_vector(hq, k, eps, phi):
     """Unit vector phi with (h(k) - eps) phi = 0 (n = 1 or 2)."""
     n = hq.shape[1]
@@ -148,7 +148,7 @@ def _null_vector(hq, k, eps, phi):
         phi[1] = b1 * s
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def orbital_velocity(hq, k, phi):
     """phi^dagger (h1 + 2 h2 k) phi: the normal-state group velocity for real k."""
     n = hq.shape[1]
@@ -159,7 +159,7 @@ def orbital_velocity(hq, k, phi):
     return acc.real
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, work):
     """Append the ``degree`` modes at normal-state energy ``eps`` with BdG spinor
     ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n; ``work`` is a
@@ -182,7 +182,7 @@ def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, work):
     return offset + degree
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec):
     """All 2 * degree BdG modes of a region whose normal-state energy is eps0 = mu - U.
 
@@ -217,7 +217,7 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec):
         )
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def bdg_current(hq, k, psi):
     """psi^dagger tau_z (x) (h1 + 2 h2 k) psi for real k."""
     n = hq.shape[1]
@@ -235,7 +235,7 @@ def bdg_current(hq, k, psi):
     return acc.real
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, error_model="numpy")
 def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, evanescent):
     """Classify and normalize the modes of a lead on ``side`` (-1: x < 0, +1: x > 0).
 
