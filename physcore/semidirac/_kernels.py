@@ -19,6 +19,10 @@ conventions for ``hc`` and the BdG basis are those of :mod:`._modes`. Barrier ki
   both leads. Barrier modes decaying to the right are normalized at x = 0 and those growing to
   the right at x = d, so every matrix entry is bounded by one and thick barriers stay stable
   (no transfer matrix is ever exponentiated).
+
+Caching: every kernel is compiled with ``cache=True``. numba invalidates a cached function only
+when its own source file changes, so after editing :mod:`._modes` delete
+``physcore/semidirac/__pycache__/*.nbi`` and ``*.nbc`` (a fresh checkout is unaffected).
 """
 
 from __future__ import annotations
