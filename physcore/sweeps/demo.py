@@ -2,7 +2,7 @@
 
 ``demo(out_dir)`` plans the spec below, runs its chunks on a local process pool (the same chunks a
 SLURM array would run), collects ``sweep.nc`` and draws G(eV, chi) as a map plus line cuts:
-``out_dir/sweeps/semidirac_thin_barrier.png``.
+``out_dir/semidirac_thin_barrier.png`` (``make demo`` passes ``results/demo/sweeps``).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ max_concurrent = 5
 
 
 def demo(out_dir) -> Path:
-    """Run the demo sweep into ``out_dir/sweeps``; returns the figure's path."""
+    """Run the demo sweep into ``out_dir``; returns the figure's path."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,7 +44,7 @@ def demo(out_dir) -> Path:
 
     from . import collect, plan, run
 
-    out = Path(out_dir) / "sweeps"
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     spec_path = out / "semidirac_thin_barrier.toml"
     spec_path.write_text(SPEC)
