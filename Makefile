@@ -3,7 +3,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench validate clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ format: $(STAMP)
 
 test: lint
 	$(PYTHON) -m pytest -n 2 -q -ra tests
+
+validate: $(STAMP)
+	$(PYTHON) -m validation report --out results/validation
 
 bench: $(STAMP)
 	$(PYTHON) -m benchmarks

@@ -14,14 +14,24 @@ from pathlib import Path
 # sub-folder of --out, named after its package (collision, semidirac, ...).
 DEMOS: list[tuple[str, str]] = [
     (
+        "physcore.semidirac.demo",
+        "Semi-Dirac NS junction: G(eV), G vs barrier, Andreev angles, pseudo-spin",
+    ),
+    (
         "physcore.collision.demo",
         "Collision model: currents, local-approximation error, rectification, correlations",
     ),
+    (
+        "physcore.sweeps.demo",
+        "Sweeps: semi-Dirac conductance map over chi, the same chunks as a SLURM array",
+    ),
+    # last: the report reads what the results above produce
+    ("validation.report", "Validation report: every published reference, HTML + report.json"),
 ]
 
 
 def _demo_name(module: str) -> str:
-    """``physcore.collision.demo`` -> ``collision``; ``mlcore.demo`` -> ``mlcore``."""
+    """``physcore.collision.demo`` -> ``collision``; ``validation.report`` -> ``validation``."""
     return module.split(".")[-2]
 
 
