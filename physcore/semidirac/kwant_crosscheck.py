@@ -263,7 +263,8 @@ def convergence_study(
     Returns
     -------
     xarray.Dataset
-        ``conductance_kwant`` (lattice_spacing, bias), ``conductance_continuum`` (bias),
+        ``conductance_kwant`` (lattice_spacing, bias), ``conductance_continuum`` (bias) and on a
+        201-point grid ``conductance_continuum_fine`` (bias_fine),
         ``deviation`` = |G_kwant - G_continuum| in G_N (lattice_spacing, bias) and
         ``max_deviation`` (lattice_spacing); attrs: the junction, ``n_modes``, timings, the
         solver, and the empirical order of convergence ``observed_order`` (log-log slope of
@@ -297,18 +298,30 @@ def convergence_study(
     order = float("nan")
     if spacings.size >= 2 and max_dev[-1] > 0 and max_dev[-2] > 0:
         order = float(np.log(max_dev[-2] / max_dev[-1]) / np.log(spacings[-2] / spacings[-1]))
+    fine = np.linspace(continuum.bias.values[0], continuum.bias.values[-1], 201)
+    if fine[-1] > fine[0]:  # the continuum curve on a fine grid, for the figure (cheap)
+        dense = junction.conductance(fine, n_modes=n_modes).rename(bias="bias_fine")
+    else:
+        dense = continuum.rename(bias="bias_fine")
     ds = xr.Dataset(
         {
+            "conductance_continuum_fine": dense.drop_attrs(),
             "conductance_kwant": lattice.drop_attrs(),
             "conductance_continuum": continuum.drop_attrs(),
             "deviation": deviation.drop_attrs(),
             "max_deviation": max_dev.drop_attrs(),
         },
-        coords={"lattice_spacing": spacings, "bias": continuum.bias.values},
+        coords={
+            "lattice_spacing": spacings,
+            "bias": continuum.bias.values,
+            "bias_fine": dense.bias_fine.values,
+        },
     )
     ds.lattice_spacing.attrs["units"] = "length (same unit as 1/k)"
     ds.bias.attrs["units"] = continuum.attrs["bias_units"]
-    for name in ("conductance_kwant", "conductance_continuum", "deviation", "max_deviation"):
+    ds.bias_fine.attrs["units"] = continuum.attrs["bias_units"]
+    names = ("conductance_kwant", "conductance_continuum", "conductance_continuum_fine")
+    for name in (*names, "deviation", "max_deviation"):
         ds[name].attrs["units"] = "G_N (normal-state conductance of the same solver)"
     ds.attrs.update(
         {
@@ -335,7 +348,8 @@ def convergence_study(
 def plot_convergence(ds: xr.Dataset, path) -> None:
     """Write the convergence figure of :func:`convergence_study` to ``path`` (PNG, Agg).
 
-    Left: G(eV) of the continuum solver (line) and kwant at each spacing (markers). Right:
+    Left: G(eV) of the continuum solver (line, fine grid) and kwant at each spacing (open
+    markers). Right:
     max_eV |G_kwant - G_continuum| / G_N against the spacing on log-log axes, with slopes 1
     and 2 for reference.
     """
@@ -346,9 +360,20 @@ def plot_convergence(ds: xr.Dataset, path) -> None:
 
     fig, (ax_g, ax_c) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     bias = ds.bias.values
-    ax_g.plot(bias, ds.conductance_continuum, "k-", lw=2, label="continuum")
-    for a in ds.lattice_spacing.values:
-        ax_g.plot(bias, ds.conductance_kwant.sel(lattice_spacing=a), "o--", ms=4, label=f"a={a:g}")
+    if "conductance_continuum_fine" in ds:
+        ax_g.plot(ds.bias_fine, ds.conductance_continuum_fine, "k-", lw=1.5, label="continuum")
+    else:
+        ax_g.plot(bias, ds.conductance_continuum, "k-", lw=1.5, label="continuum")
+    markers = "osd^v<>"
+    for i, a in enumerate(ds.lattice_spacing.values):
+        ax_g.plot(
+            bias,
+            ds.conductance_kwant.sel(lattice_spacing=a),
+            markers[i % len(markers)],
+            ms=6,
+            mfc="none",
+            label=f"kwant a={a:g}",
+        )
     ax_g.set_xlabel("eV (energy units)")
     ax_g.set_ylabel("G / G_N")
     ax_g.set_title("NS conductance")
