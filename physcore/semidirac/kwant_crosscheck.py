@@ -150,7 +150,7 @@ def kwant_conductance(
     lattice : {"continuum", "honeycomb"}
         "continuum": the junction's BdG Hamiltonian discretized by ``kwant.continuum`` (any
         model and barrier); "honeycomb": the honeycomb lattice with t' = 2t - delta on one bond
-        (SemiDirac models, orientation "linear" or "quadratic", barrier None or rectangular).
+        (SemiDirac models, orientation "linear" or "quadratic"; any barrier, averaged per row).
     temperature : float
         Only 0 (the cross-check is at zero temperature); anything else raises ValueError.
     normalize : {"normal", "channels", "none"}

@@ -33,9 +33,9 @@ import math
 
 import numpy as np
 
-from ..barriers import RectangularBarrier
 from ..models import SemiDirac
 from .continuum import LatticeNSSystem
+from .profile import JunctionProfile
 
 __all__ = [
     "honeycomb_hoppings",
@@ -160,6 +160,36 @@ def node_momentum(bond_length: float, orientation_deg: float) -> np.ndarray:
     return 2 * math.pi / (3 * bond_length) * t_prime_dir
 
 
+def _row_cells(lat, period_x: float):
+    """Atomic rows (sites of equal x) and the slab of x each one stands for.
+
+    Returns ``(cell_of, mean_spacing)``: ``cell_of(x)`` gives the interval [lo, hi] between
+    the midpoints to the neighbouring rows, over which the profile is averaged (as the
+    continuum chain averages over its cells), and the mean row spacing.
+    """
+    a1, a2 = (np.asarray(v, float) for v in lat.prim_vecs)
+    xs = {
+        round(float((n1 * a1[0] + n2 * a2[0] + sub.offset[0]) % period_x) / period_x, 9)
+        for n1 in range(-3, 4)
+        for n2 in range(-3, 4)
+        for sub in lat.sublattices
+    }
+    rows = np.array(sorted(x % 1.0 for x in xs)) * period_x
+    rows = np.unique(np.round(rows, 12))
+    ext = np.concatenate([[rows[-1] - period_x], rows, [rows[0] + period_x]])
+    halves = {
+        round(float(r / period_x), 6): (0.5 * (r - ext[i]), 0.5 * (ext[i + 2] - r))
+        for i, r in enumerate(rows)
+    }
+
+    def cell_of(x: float) -> tuple[float, float]:
+        key = round(float((x % period_x) / period_x), 6) % 1.0
+        left, right = halves[key]
+        return x - left, x + right
+
+    return cell_of, period_x / rows.size
+
+
 def build_honeycomb_system(
     junction, lattice_spacing: float, *, padding_rows: int = 3, relative_tolerance: float = 1e-6
 ) -> LatticeNSSystem:
@@ -168,8 +198,10 @@ def build_honeycomb_system(
     Parameters
     ----------
     junction : NSJunction
-        Its model must be :class:`SemiDirac`, orientation "linear" or "quadratic", barrier None
-        or :class:`RectangularBarrier` (on-site potential on the sites with 0 <= x < width).
+        Its model must be :class:`SemiDirac`, orientation "linear" or "quadratic". Potentials
+        and pairing are averaged over the slab of x that each atomic row stands for (midpoint
+        to midpoint), as on the continuum chain (:mod:`.profile`), so a barrier keeps its
+        integrated strength whatever its edges' positions relative to the rows.
     lattice_spacing : float
         The carbon-carbon distance; it must equal the one the model fixes
         (:func:`honeycomb_hoppings`) within ``relative_tolerance``.
@@ -186,14 +218,9 @@ def build_honeycomb_system(
             f"lattice_spacing must be the bond length {a!r} that the model fixes on the "
             f"honeycomb lattice (a = 2/(mass*velocity) at delta = 0), got {lattice_spacing!r}"
         )
-    barrier = junction.barrier
-    if barrier is not None and not isinstance(barrier, RectangularBarrier):
-        raise ValueError(
-            f"barrier must be None or RectangularBarrier on the honeycomb lattice, got {barrier!r}"
-        )
-    width = barrier.width if barrier is not None else 0.0
-    height = barrier.height if barrier is not None else 0.0
     lat, t_prime_dir, period_y, period_x = honeycomb_geometry(a, junction.orientation_deg)
+    cell_of, row_spacing = _row_cells(lat, period_x)
+    profile = JunctionProfile.from_junction(junction, row_spacing)
     tau_x = np.array([[0.0, 1.0], [1.0, 0.0]])
     tau_y = np.array([[0.0, -1j], [1j, 0.0]])
     tau_z = np.diag([1.0, -1.0])
@@ -202,10 +229,14 @@ def build_honeycomb_system(
         return (potential - mu) * tau_z + s_fraction * (pairing_re * tau_x - pairing_im * tau_y)
 
     def onsite_scattering(site, mu, pairing_re, pairing_im):
-        x = site.pos[0]
-        in_s = x >= width
-        potential = -junction.U0 if in_s else (height if x >= 0.0 else 0.0)
-        return onsite_matrix(potential, float(in_s), mu, pairing_re, pairing_im)
+        lo, hi = cell_of(site.pos[0])
+        return onsite_matrix(
+            profile.potential_between(lo, hi),
+            profile.superconducting_fraction_between(lo, hi),
+            mu,
+            pairing_re,
+            pairing_im,
+        )
 
     def onsite_normal(site, mu, pairing_re, pairing_im):
         return onsite_matrix(0.0, 0.0, mu, pairing_re, pairing_im)
@@ -213,8 +244,9 @@ def build_honeycomb_system(
     def onsite_super(site, mu, pairing_re, pairing_im):
         return onsite_matrix(-junction.U0, 1.0, mu, pairing_re, pairing_im)
 
-    x_lo = min(0.0, width) - padding_rows * period_x
-    x_hi = max(0.0, width) + padding_rows * period_x
+    x_lo, x_hi = profile.extent
+    x_lo -= padding_rows * period_x
+    x_hi += padding_rows * period_x
     bonds = (t, t_prime, t_prime_dir, a)
     syst = kwant.Builder(kwant.TranslationalSymmetry((0.0, period_y)))
     syst.fill(_template(lat, onsite_scattering, bonds), lambda s: x_lo <= s.pos[0] < x_hi, (0, 0))
@@ -236,5 +268,10 @@ def build_honeycomb_system(
         momentum_name="k_y",
         momentum_scale=period_y,
         pairing=pairing,
-        details={"t": t, "t_prime": t_prime, "transverse_period": period_y},
+        details={
+            "t": t,
+            "t_prime": t_prime,
+            "transverse_period": period_y,
+            "barrier_on_lattice": profile.description + " (cells: one per atomic row)",
+        },
     )

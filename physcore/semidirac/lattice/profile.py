@@ -115,16 +115,24 @@ class JunctionProfile:
 
     def superconducting_fraction(self, x: float, cell: float) -> float:
         """Fraction of the cell [x - cell/2, x + cell/2] inside the superconductor."""
-        return _overlap(x - 0.5 * cell, x + 0.5 * cell, self.x_superconductor, math.inf) / cell
+        return self.superconducting_fraction_between(x - 0.5 * cell, x + 0.5 * cell)
 
     def potential(self, x: float, cell: float) -> float:
         """Cell average of U(x) over [x - cell/2, x + cell/2] (energy)."""
-        lo, hi = x - 0.5 * cell, x + 0.5 * cell
+        return self.potential_between(x - 0.5 * cell, x + 0.5 * cell)
+
+    def superconducting_fraction_between(self, lo: float, hi: float) -> float:
+        """Fraction of [lo, hi] inside the superconductor."""
+        return _overlap(lo, hi, self.x_superconductor, math.inf) / (hi - lo)
+
+    def potential_between(self, lo: float, hi: float) -> float:
+        """Average of U(x) over [lo, hi] (energy); a delta barrier at xb counts in the cell
+        with lo < xb <= hi (the one that ends at it, on the normal side)."""
         total = sum(value * _overlap(lo, hi, x0, x1) for x0, x1, value in self.potential_steps)
         for xb, strength in self.point_barriers:
-            if lo < xb <= hi:  # the cell that ends at the barrier (normal side)
+            if lo < xb <= hi:
                 total += strength
-        return total / cell
+        return total / (hi - lo)
 
     @property
     def extent(self) -> tuple[float, float]:
