@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help="BSQ training epochs")
     p.add_argument("--finetune-epochs", type=int, default=None)
     p.add_argument("--requant-interval", type=int, default=None)
+    p.add_argument("--finetune-lr", type=float, default=None, help="BSQ fine-tuning Adam lr")
+    p.add_argument("--qat-lr", type=float, default=None, help="uniform / scheme QAT Adam lr")
     p.add_argument("--pretrain-epochs", type=int, default=None)
 
     p = sub.add_parser("boundary", help="boundary-based retraining (arXiv:2012.14965)")
@@ -122,7 +124,9 @@ def _summary(result: str, numbers: dict) -> None:
                 f"QAT {u['accuracy']:.4f}"
             )
     else:
-        for name, row in numbers["methods"].items():
+        for name, row in sorted(
+            numbers["methods"].items(), key=lambda kv: -kv[1]["total_loss_pgd"]
+        ):
             s = row["scores"]
             print(
                 f"{name:42s} "

@@ -19,6 +19,7 @@ def demo(out_dir: str | Path, runs_dir: str | Path | None = None) -> list[Path]:
     """Write ``bsq_accuracy_vs_bits.png`` and (when recorded) ``boundary_losses.png`` into
     ``out_dir``; print the headline numbers. Returns the figure paths."""
     from .experiments import plot_boundary, plot_bsq, run_bsq
+    from .experiments.boundary import METHODS
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -52,6 +53,7 @@ def demo(out_dir: str | Path, runs_dir: str | Path | None = None) -> list[Path]:
         numbers = read_record(path, "boundary")["numbers"]
         written.append(plot_boundary(numbers, out / "boundary_losses.png"))
         print(f"boundary retraining (record {path}): quantization + adversarial loss (PGD), pp")
-        for name, row in numbers["methods"].items():
-            print(f"  {name:42s} {100 * row['total_loss_pgd']:6.1f}")
+        for name in METHODS:
+            if name in numbers["methods"]:
+                print(f"  {name:42s} {100 * numbers['methods'][name]['total_loss_pgd']:6.1f}")
     return written

@@ -47,9 +47,18 @@ DEFAULTS = dict(
     test_fraction=0.2,
     n_samples=None,
     n_test_attack=None,
+    sweep_eps=(0.05, 0.1, 0.15, 0.2, 0.3),
+    n_test_sweep=500,
 )
 
 ATTACKS = ("fgsm", "pgd", "transfer")
+METHODS = (
+    "plain quantization",
+    "clean retraining",
+    "adversarial training + quantization",
+    "boundary retraining",
+    "boundary retraining + nonlinear mapping",
+)
 
 
 def _criteria(acc_fp: float, scores: dict) -> dict:
@@ -171,6 +180,7 @@ def run_boundary(
     methods["boundary retraining + nonlinear mapping"] = score(mapped, mapping=mapping)
 
     numbers = {
+        "eps_sweep": _eps_sweep(boundary, mapped, mapping, attack_set, p, seed),
         "n_train": len(train),
         "n_test": len(test),
         "n_test_attacked": len(attack_set),
@@ -216,6 +226,33 @@ def run_boundary(
     return numbers
 
 
+def _eps_sweep(boundary, mapped, mapping, attack_set, p, seed) -> dict:
+    """White-box PGD and adaptive BPDA accuracy against the budget eps, with and without the
+    mapping (on the first ``n_test_sweep`` attacked images)."""
+    sweep_set = attack_set.subset(np.arange(min(len(attack_set), p["n_test_sweep"])))
+    X, y = sweep_set.X, sweep_set.y
+    system = with_mapping(mapped, mapping)
+
+    def acc(net, x):
+        return evaluate(net, (x, y))
+
+    out = {
+        "eps": list(p["sweep_eps"]),
+        "n_images": len(sweep_set),
+        "without_mapping_pgd": [],
+        "with_mapping_pgd": [],
+        "with_mapping_bpda": [],
+    }
+    for e in p["sweep_eps"]:
+        kw = dict(eps=e, max_iter=p["pgd_iter"], seed=seed)
+        out["without_mapping_pgd"].append(acc(boundary, attacks.pgd(boundary, X, y, **kw)))
+        out["with_mapping_pgd"].append(acc(system, attacks.pgd(system, X, y, **kw)))
+        out["with_mapping_bpda"].append(
+            acc(system, attacks.pgd(mapped, X, y, bpda_mapping=mapping, **kw))
+        )
+    return out
+
+
 def plot_boundary(numbers: dict, path: str | Path) -> Path:
     """Stacked bars per method: quantization loss plus adversarial loss (PGD, white box), with
     the transfer and BPDA totals as markers."""
@@ -224,10 +261,11 @@ def plot_boundary(numbers: dict, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(numbers["methods"])
+    order = {name: i for i, name in enumerate(METHODS)}
+    names = sorted(numbers["methods"], key=lambda n: order.get(n, len(order)))
     rows = [numbers["methods"][n] for n in names]
     x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(7.5, 4))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [3, 2]})
     ql = np.array([100 * r["quantization_loss"] for r in rows])
     al = np.array([100 * r["adversarial_loss_pgd"] for r in rows])
     ax.bar(x, ql, color="C1", label="quantization loss")
@@ -258,6 +296,20 @@ def plot_boundary(numbers: dict, path: str | Path) -> Path:
         f"LeNet-5, MNIST subset; full precision clean {100 * fs['clean']:.1f} %", fontsize=9
     )
     ax.legend(fontsize=7)
+    sweep = numbers.get("eps_sweep")
+    if sweep:
+        for key, style, label in (
+            ("without_mapping_pgd", "o-", "boundary retraining, PGD"),
+            ("with_mapping_pgd", "s--", "+ mapping, PGD through the mapping"),
+            ("with_mapping_bpda", "^:", "+ mapping, adaptive BPDA PGD"),
+        ):
+            ax2.plot(sweep["eps"], [100 * a for a in sweep[key]], style, label=label)
+        ax2.set_xlabel("L-infinity budget eps ([0, 1] pixels)")
+        ax2.set_ylabel("accuracy under attack (%)")
+        ax2.set_title(f"quantized networks, {sweep['n_images']} test images", fontsize=9)
+        ax2.legend(fontsize=7)
+    else:
+        ax2.set_visible(False)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -81,8 +81,8 @@ def test_memory_aware_weight_is_share_of_bits():
         layer.neg.data.fill_(0.0)
     # plane norms: sqrt(8) and sqrt(4); weights 8*4/12 and 4*4/12
     expected = 4 * (8 * 4 / 12 * np.sqrt(8) + 4 * 4 / 12 * np.sqrt(4))
-    assert float(bit_group_lasso(model)) == pytest.approx(expected, rel=1e-6)
-    assert float(bit_group_lasso(model, memory_aware=False)) == pytest.approx(
+    assert float(bit_group_lasso(model).detach()) == pytest.approx(expected, rel=1e-6)
+    assert float(bit_group_lasso(model, memory_aware=False).detach()) == pytest.approx(
         4 * (np.sqrt(8) + 2), rel=1e-6
     )
 
