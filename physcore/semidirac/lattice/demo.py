@@ -1,0 +1,63 @@
+"""``make demo`` entry of the kwant cross-check: G versus lattice spacing (the convergence).
+
+``demo(out_dir)`` writes ``kwant_convergence.png`` and ``kwant_convergence.nc`` (the dataset of
+:func:`physcore.semidirac.kwant_crosscheck.convergence_study`), each written atomically.
+"""
+
+from __future__ import annotations
+
+__all__ = ["demo"]
+
+
+def _atomic_write(path, write) -> None:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` (no half-written files)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def demo(out_dir, *, progress: bool = True) -> dict:
+    """Convergence of kwant to the continuum for a semi-Dirac junction.
+
+    About 15 s on an idle 2-core machine, 45 s with three times as many busy processes as
+    cores. Transport along the linear axis through a rectangular barrier (the case that
+    converges slowest, at first order, because of the Wilson term), lattice spacings 0.2, 0.1,
+    0.05 with k_F = 1, bias 0.05 (below the gap 0.2) and 0.3 (above). Writes
+    ``kwant_convergence.png`` and ``kwant_convergence.nc`` into ``out_dir`` (atomically) and
+    returns their paths.
+    """
+    from pathlib import Path
+
+    from ..barriers import RectangularBarrier
+    from ..junction import NSJunction
+    from ..kwant_crosscheck import convergence_study, plot_convergence
+    from ..models import SemiDirac
+
+    junction = NSJunction(
+        SemiDirac(mass=1.0, velocity=1.0),
+        "linear",
+        mu=1.0,
+        gap=0.2,
+        U0=0.5,
+        barrier=RectangularBarrier(height=1.5, width=0.4),
+    )
+    ds = convergence_study(junction, [0.05, 0.3], [0.2, 0.1, 0.05], n_modes=16, progress=progress)
+    out = Path(out_dir)
+    paths = {"figure": out / "kwant_convergence.png", "data": out / "kwant_convergence.nc"}
+    _atomic_write(paths["figure"], lambda p: plot_convergence(ds, p))
+    _atomic_write(paths["data"], lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+    return paths
