@@ -92,6 +92,8 @@ def run_bsq(
             progress=progress,
         ).fit(model, train)
         scheme = bsq.scheme_
+        if out_dir is not None:
+            scheme.save(Path(out_dir) / f"bsq_scheme_alpha_{alpha:g}.json")
         # the scheme alone: quantization-aware training of the pretrained float network at
         # BSQ's scheme with the uniform baseline's recipe (cf. the paper's Table 1)
         at_scheme = finetune(

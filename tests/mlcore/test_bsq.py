@@ -85,3 +85,22 @@ def test_model_without_quantizable_layer_raises(digits):
         to_bit_model(nn.Sequential(nn.ReLU()))
     with pytest.raises(ValueError, match="n_bits"):
         quantize_uniform(tiny_mlp(), 12)
+
+
+def test_resnet20_bit_representation_round_trip():
+    from mlcore.models import ResNet20
+    from mlcore.quantization import adjust_model_precision, requantize_model, scheme_of
+
+    torch.manual_seed(0)
+    net = ResNet20(in_channels=1, width=4).eval()
+    bits = to_bit_model(net, 6).eval()
+    x = torch.rand(2, 1, 16, 16)
+    before = bits(x).detach()
+    assert requantize_model(bits) == 0  # already exact bits
+    adjust_model_precision(bits)
+    assert torch.allclose(bits(x), before, atol=1e-5)
+    scheme = scheme_of(bits)
+    assert (
+        len(scheme.layers) == 22 and max(scheme.layers.values()) <= 6
+    )  # 19 + 2 shortcut convs, fc
+    assert torch.allclose(net(x), before, atol=0.05 * before.abs().max())
