@@ -18,6 +18,10 @@ DEMOS: list[tuple[str, str]] = [
         "Semi-Dirac NS junction: G(eV), G vs barrier, Andreev angles, pseudo-spin",
     ),
     (
+        "physcore.semidirac.lattice.demo",
+        "kwant cross-check: G versus lattice spacing (convergence to the continuum)",
+    ),
+    (
         "physcore.collision.demo",
         "Collision model: currents, local-approximation error, rectification, correlations",
     ),
