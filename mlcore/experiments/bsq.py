@@ -204,14 +204,11 @@ def plot_bsq(numbers: dict, path: str | Path) -> Path:
         color="C0",
         label="BSQ scheme, retrained like uniform",
     )
-    for b in pts:
-        ax.annotate(
-            f"{b['alpha']:g}",
-            (b["average_bits"], 100 * b["accuracy"]),
-            fontsize=7,
-            xytext=(3, -9),
-            textcoords="offset points",
-        )
+    labels: dict = {}
+    for b in pts:  # points that coincide share one label
+        labels.setdefault((b["average_bits"], 100 * b["accuracy"]), []).append(f"{b['alpha']:g}")
+    for xy, names in labels.items():
+        ax.annotate(", ".join(names), xy, fontsize=7, xytext=(3, -9), textcoords="offset points")
     fp = 100 * numbers["accuracy_full_precision"]
     ax.axhline(fp, color="k", lw=0.8, label="full precision (32 bit)")
     ax.axhspan(fp - 1, fp, color="k", alpha=0.07, lw=0)
