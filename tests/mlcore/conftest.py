@@ -11,13 +11,3 @@ def digits():
     from mlcore.data import load_digits, train_test_split
 
     return train_test_split(load_digits(), test_fraction=0.2, seed=0)
-
-
-def tiny_mlp(seed: int = 0, hidden: int = 32) -> torch.nn.Module:
-    torch.manual_seed(seed)
-    return torch.nn.Sequential(
-        torch.nn.Flatten(),
-        torch.nn.Linear(64, hidden),
-        torch.nn.ReLU(),
-        torch.nn.Linear(hidden, 10),
-    )

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from conftest import tiny_mlp
+from mlcore_test_helpers import tiny_mlp
 from torch import nn
 
 from mlcore.quantization import (

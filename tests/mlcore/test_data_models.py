@@ -94,7 +94,7 @@ def test_model_shapes_and_sizes():
 
 def test_fit_is_seeded_and_learns(digits):
     train, test = digits
-    from conftest import tiny_mlp
+    from mlcore_test_helpers import tiny_mlp
 
     a, b = tiny_mlp(0), tiny_mlp(0)
     hist = fit(a, train, epochs=6, lr=3e-3, seed=5, progress=False)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_mlp
+from mlcore_test_helpers import tiny_mlp
 
 from mlcore.robust import (
     NonlinearInputMapping,
