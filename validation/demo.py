@@ -29,6 +29,7 @@ DEMOS: list[tuple[str, str]] = [
         "physcore.sweeps.demo",
         "Sweeps: semi-Dirac conductance map over chi, the same chunks as a SLURM array",
     ),
+    ("mlcore.demo", "mlcore: BSQ accuracy versus average bits; boundary-based retraining losses"),
     # last: the report reads what the results above produce
     ("validation.report", "Validation report: every published reference, HTML + report.json"),
 ]
