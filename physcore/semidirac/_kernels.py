@@ -45,12 +45,12 @@ STATUS_SINGULAR = 2  # matching system singular (degenerate modes)
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _lu_solve(a, b):
+def _lu_solve(a, b, n, nr):
     """Solve a x = b in place (b holds x on return) by Gaussian elimination with partial
-    pivoting. Hand-written because the systems are at most 16 x 16 and LAPACK's per-call
-    overhead would dominate the per-point cost. Returns False when a pivot vanishes."""
-    n = a.shape[0]
-    nr = b.shape[1]
+    pivoting, on the leading ``n x n`` block of ``a`` and the first ``nr`` columns of ``b``
+    (preallocated work arrays of the largest size). Hand-written because the systems are at
+    most 16 x 16 and LAPACK's per-call overhead would dominate the per-point cost. Returns
+    False when a pivot vanishes."""
     for col in range(n):
         piv = col
         best = abs(a[col, col])
@@ -84,6 +84,238 @@ def _lu_solve(a, b):
     return True
 
 
+@nb.njit(cache=True)
+def new_workspace(n, order):
+    """Work arrays of :func:`solve_point` for ``n`` orbitals and order ``order`` in k_x,
+    allocated once per thread and reused for every (E, q) point.
+
+    A tuple ``(hq, work, modes N, modes S, modes B, idx, a, rhs, probs)`` where each region's
+    modes are ``(k, psi, species, outgoing, propagating, current)``; ``idx[0]``, ``idx[1]``,
+    ``idx[2]`` hold the mode numbers of the incoming electrons, the normal region's and the
+    superconductor's outgoing modes; ``a`` and ``rhs`` are the matching system (largest
+    size: the rectangular barrier's); ``probs[0, 1, 2]`` are R_he, R_ee and T per incoming
+    mode.
+    """
+    dim = 2 * n
+    nm = 2 * n * order
+    rows = 2 * order * dim
+
+    regions = [
+        (
+            np.empty(nm, np.complex128),
+            np.empty((nm, dim), np.complex128),
+            np.empty(nm, np.int64),
+            np.empty(nm, np.bool_),
+            np.empty(nm, np.bool_),
+            np.empty(nm),
+        )
+        for _ in range(3)
+    ]
+    return (
+        np.empty((3, n, n), np.complex128),
+        np.empty(11, np.complex128),
+        regions[0],
+        regions[1],
+        regions[2],
+        np.empty((3, nm), np.int64),
+        np.empty((rows, 2 * nm), np.complex128),
+        np.empty((rows, nm), np.complex128),
+        np.empty((3, nm)),
+    )
+
+
+@nb.njit(cache=True, error_model="numpy")
+def solve_point(
+    E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
+):  # pragma: no cover - compiled
+    """Scattering of every incoming electron mode at energy E and transverse momentum q,
+    in the work arrays ``ws`` of :func:`new_workspace` (nothing is allocated).
+
+    Returns ``(status, n_in, n_out, n_s, t_offset)``. On return ``ws`` holds the modes of
+    both leads (incoming electrons at unit current), the mode numbers ``idx`` of the
+    incoming and outgoing modes, the amplitudes ``r[i, j] = rhs[j, i]`` (incoming i ->
+    outgoing mode ``idx[1, j]`` of the normal region) and ``t[i, j] = rhs[t_offset + j, i]``
+    (-> outgoing mode ``idx[2, j]`` of the superconductor), and per incoming mode the Andreev
+    and normal reflection probabilities and the transmitted probability summed from the
+    superconductor's outgoing currents (``probs``).
+    """
+    hq, work, regN, regS, regB, idx, a, rhs, probs = ws
+    kN, psiN, specN, outN, propN, curN = regN
+    kS, psiS, specS, outS, propS, curS = regS
+    n = hc.shape[2]
+    dim = 2 * n
+    degree = n * order
+    nm = 2 * degree
+    h_at_q(hc, q, hq)
+
+    # --- normal lead (x < 0)
+    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN, work)
+    noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN, False)
+    # --- superconducting lead
+    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS, work)
+    # below the gap (and at the edge, which region_modes evaluates just below) all decay
+    subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
+    noutS = classify(hq, kS, psiS, nm, 1, ktol, outS, propS, curS, subgap)
+
+    n_in = 0
+    i_out = 0
+    for m in range(nm):
+        if specN[m] == ELECTRON and propN[m] and not outN[m]:
+            idx[0, n_in] = m
+            n_in += 1
+        if outN[m]:
+            idx[1, i_out] = m
+            i_out += 1
+    i_out = 0
+    for m in range(nm):
+        if outS[m]:
+            idx[2, i_out] = m
+            i_out += 1
+    for i in range(n_in):
+        for c in range(3):
+            probs[c, i] = 0.0
+    i_in, i_out, i_s = idx[0], idx[1], idx[2]
+
+    if noutN != degree or noutS != degree:
+        return STATUS_MODE_COUNT, n_in, noutN, noutS, 0
+    if n_in == 0:
+        return STATUS_OK, n_in, noutN, noutS, 0
+
+    if bkind == BARRIER_RECT:
+        kB, psiB, specB, _, _, _ = regB
+        ok, toff = _rect_system(
+            hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
+            i_in, i_out, i_s, work, a, rhs,
+        )  # fmt: skip
+    else:
+        rows = order * dim
+        cols = 2 * degree
+        for r_ in range(rows):
+            for c in range(cols):
+                a[r_, c] = 0
+            for c in range(n_in):
+                rhs[r_, c] = 0
+        if order == 2:
+            for j in range(noutN):
+                m = i_out[j]
+                for c in range(dim):
+                    a[c, j] = -psiN[m, c]
+                    a[dim + c, j] = -1j * kN[m] * psiN[m, c]
+            for j in range(noutS):
+                m = i_s[j]
+                col = degree + j
+                for c in range(dim):
+                    a[c, col] = psiS[m, c]
+                    acc = 1j * kS[m] * psiS[m, c]
+                    if bkind == BARRIER_JUMP:  # psi'(0+) - psi'(0-) = bmat psi(0)
+                        for e in range(dim):
+                            acc -= bmat[c, e] * psiS[m, e]
+                    a[dim + c, col] = acc
+            for i in range(n_in):
+                m = i_in[i]
+                for c in range(dim):
+                    rhs[c, i] = psiN[m, c]
+                    rhs[dim + c, i] = 1j * kN[m] * psiN[m, c]
+        else:
+            transfer = bkind == BARRIER_TRANSFER  # psi(0+) = bmat psi(0-)
+            for j in range(noutN):
+                m = i_out[j]
+                for c in range(dim):
+                    if transfer:
+                        acc = 0j
+                        for e in range(dim):
+                            acc += bmat[c, e] * psiN[m, e]
+                        a[c, j] = -acc
+                    else:
+                        a[c, j] = -psiN[m, c]
+            for j in range(noutS):
+                m = i_s[j]
+                for c in range(dim):
+                    a[c, degree + j] = psiS[m, c]
+            for i in range(n_in):
+                m = i_in[i]
+                for c in range(dim):
+                    if transfer:
+                        acc = 0j
+                        for e in range(dim):
+                            acc += bmat[c, e] * psiN[m, e]
+                        rhs[c, i] = acc
+                    else:
+                        rhs[c, i] = psiN[m, c]
+        ok = _lu_solve(a, rhs, rows, n_in)
+        toff = degree
+    status = STATUS_OK if ok else STATUS_SINGULAR
+    andreev, normal, transmitted = probs[0], probs[1], probs[2]
+    for i in range(n_in):
+        for j in range(noutN):
+            m = i_out[j]
+            if propN[m]:
+                p = abs(rhs[j, i]) ** 2
+                if specN[m] == HOLE:
+                    andreev[i] += p
+                else:
+                    normal[i] += p
+        for j in range(noutS):
+            if propS[i_s[j]]:
+                transmitted[i] += abs(rhs[toff + j, i]) ** 2
+    return status, n_in, noutN, noutS, toff
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _rect_system(
+    hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
+    i_in, i_out, i_s, work, a, rhs,
+):  # fmt: skip  # pragma: no cover - compiled
+    """The rectangular barrier's matching system (see the module docstring), solved in
+    place; returns ``(ok, t_offset)``."""
+    dim = psiN.shape[1]
+    nm = 2 * degree
+    region_modes(hq, degree, E, mu - vb, 0.0, 0.0, kB, psiB, specB, work)
+    rows = 2 * order * dim
+    cols = 4 * degree
+    for r_ in range(rows):
+        for c in range(cols):
+            a[r_, c] = 0
+        for c in range(n_in):
+            rhs[r_, c] = 0
+    # row blocks: [psi(0); psi'(0); psi(d); psi'(d)] (order 2) or [psi(0); psi(d)]
+    rows_d = order * dim
+    for j in range(degree):
+        m = i_out[j]
+        for c in range(dim):
+            a[c, j] = -psiN[m, c]
+            if order == 2:
+                a[dim + c, j] = -1j * kN[m] * psiN[m, c]
+    for m in range(nm):
+        if kB[m].imag >= 0:  # decays (or propagates) to the right: normalize at x = 0
+            f0 = 1.0 + 0j
+            fd = np.exp(1j * kB[m] * width)
+        else:  # grows to the right: normalize at x = width
+            f0 = np.exp(-1j * kB[m] * width)
+            fd = 1.0 + 0j
+        col = degree + m
+        for c in range(dim):
+            a[c, col] = f0 * psiB[m, c]
+            a[rows_d + c, col] = -fd * psiB[m, c]
+            if order == 2:
+                a[dim + c, col] = 1j * kB[m] * f0 * psiB[m, c]
+                a[rows_d + dim + c, col] = -1j * kB[m] * fd * psiB[m, c]
+    for j in range(degree):
+        m = i_s[j]
+        col = degree + nm + j
+        for c in range(dim):
+            a[rows_d + c, col] = psiS[m, c]
+            if order == 2:
+                a[rows_d + dim + c, col] = 1j * kS[m] * psiS[m, c]
+    for i in range(n_in):
+        m = i_in[i]
+        for c in range(dim):
+            rhs[c, i] = psiN[m, c]
+            if order == 2:
+                rhs[dim + c, i] = 1j * kN[m] * psiN[m, c]
+    return _lu_solve(a, rhs, rows, n_in), degree + nm
+
+
 @nb.njit(cache=True, error_model="numpy")
 def scatter_point(
     E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
@@ -99,247 +331,77 @@ def scatter_point(
     superconductor's outgoing currents.
     """
     n = hc.shape[2]
-    dim = 2 * n
-    degree = n * order
-    nm = 2 * degree
-    # Few heap allocations per point (they dominate the cost of these tiny problems): one
-    # buffer per dtype, carved into the working arrays.
-    nn = n * n
-    cbuf = np.empty(3 * nn + 2 * nm * (dim + 1), np.complex128)
-    hq = cbuf[: 3 * nn].reshape((3, n, n))
-    kN = cbuf[3 * nn : 3 * nn + nm]
-    psiN = cbuf[3 * nn + nm : 3 * nn + nm * (dim + 1)].reshape((nm, dim))
-    off = 3 * nn + nm * (dim + 1)
-    kS = cbuf[off : off + nm]
-    psiS = cbuf[off + nm : off + nm * (dim + 1)].reshape((nm, dim))
-    ibuf = np.empty(2 * nm, np.int64)
-    specN, specS = ibuf[:nm], ibuf[nm:]
-    bbuf = np.empty(4 * nm, np.bool_)
-    outN, propN, outS, propS = bbuf[:nm], bbuf[nm : 2 * nm], bbuf[2 * nm : 3 * nm], bbuf[3 * nm :]
-    fbuf = np.empty(2 * nm)
-    curN, curS = fbuf[:nm], fbuf[nm:]
-    h_at_q(hc, q, hq)
-
-    # --- normal lead (x < 0)
-    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN)
-    noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN, False)
-    # --- superconducting lead
-    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS)
-    # below the gap (and at the edge, which region_modes evaluates just below) all decay
-    subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
-    noutS = classify(hq, kS, psiS, nm, 1, ktol, outS, propS, curS, subgap)
-
-    n_in = 0
-    for m in range(nm):
-        if specN[m] == ELECTRON and propN[m] and not outN[m]:
-            n_in += 1
-    sizes = (n_in, n_in * dim, noutN, noutN * dim, noutS, noutS * dim, n_in * noutN, n_in * noutS)
-    c2 = np.empty(sum(sizes), np.complex128)
-    p0 = 0
-    k_in = c2[p0 : p0 + n_in]
-    p0 += n_in
-    psi_in = c2[p0 : p0 + n_in * dim].reshape((n_in, dim))
-    p0 += n_in * dim
-    k_out = c2[p0 : p0 + noutN]
-    p0 += noutN
-    psi_out = c2[p0 : p0 + noutN * dim].reshape((noutN, dim))
-    p0 += noutN * dim
-    k_s = c2[p0 : p0 + noutS]
-    p0 += noutS
-    psi_s = c2[p0 : p0 + noutS * dim].reshape((noutS, dim))
-    p0 += noutS * dim
-    r = c2[p0 : p0 + n_in * noutN].reshape((n_in, noutN))
-    p0 += n_in * noutN
-    t = c2[p0 : p0 + n_in * noutS].reshape((n_in, noutS))
-    r[:] = 0
-    t[:] = 0
-    spec_out = np.empty(noutN, np.int64)
-    b2 = np.empty(noutN + noutS, np.bool_)
-    prop_out, prop_s = b2[:noutN], b2[noutN:]
-    f2 = np.zeros(3 * n_in)
-    andreev, normal, transmitted = f2[:n_in], f2[n_in : 2 * n_in], f2[2 * n_in :]
-    i = 0
-    for m in range(nm):
-        if specN[m] == ELECTRON and propN[m] and not outN[m]:
-            k_in[i] = kN[m]
-            psi_in[i] = psiN[m]
-            i += 1
-    i = 0
-    for m in range(nm):
-        if outN[m]:
-            k_out[i] = kN[m]
-            psi_out[i] = psiN[m]
-            spec_out[i] = specN[m]
-            prop_out[i] = propN[m]
-            i += 1
-    i = 0
-    for m in range(nm):
-        if outS[m]:
-            k_s[i] = kS[m]
-            psi_s[i] = psiS[m]
-            prop_s[i] = propS[m]
-            i += 1
-
-    status = STATUS_OK
-    if noutN != degree or noutS != degree:
-        status = STATUS_MODE_COUNT
-    if status != STATUS_OK or n_in == 0:
-        return (status, n_in, k_in, psi_in, noutN, k_out, psi_out, spec_out, prop_out, r,
-                noutS, k_s, prop_s, t, andreev, normal, transmitted)  # fmt: skip
-
-    if bkind == BARRIER_RECT:
-        kB = np.empty(nm, np.complex128)
-        psiB = np.empty((nm, dim), np.complex128)
-        specB = np.empty(nm, np.int64)
-        region_modes(hq, degree, E, mu - vb, 0.0, 0.0, kB, psiB, specB)
-        f0 = np.empty(nm, np.complex128)
-        fd = np.empty(nm, np.complex128)
-        for m in range(nm):
-            if kB[m].imag >= 0:  # decays (or propagates) to the right: normalize at x = 0
-                f0[m] = 1.0
-                fd[m] = np.exp(1j * kB[m] * width)
-            else:  # grows to the right: normalize at x = width
-                f0[m] = np.exp(-1j * kB[m] * width)
-                fd[m] = 1.0
-        a = np.zeros((2 * order * dim, 4 * degree), np.complex128)
-        rhs = np.zeros((2 * order * dim, n_in), np.complex128)
-        # row blocks: [psi(0); psi'(0); psi(d); psi'(d)] (order 2) or [psi(0); psi(d)]
-        rows_d = order * dim
-        for j in range(noutN):
-            for c in range(dim):
-                a[c, j] = -psi_out[j, c]
-                if order == 2:
-                    a[dim + c, j] = -1j * k_out[j] * psi_out[j, c]
-        for m in range(nm):
-            col = degree + m
-            for c in range(dim):
-                a[c, col] = f0[m] * psiB[m, c]
-                a[rows_d + c, col] = -fd[m] * psiB[m, c]
-                if order == 2:
-                    a[dim + c, col] = 1j * kB[m] * f0[m] * psiB[m, c]
-                    a[rows_d + dim + c, col] = -1j * kB[m] * fd[m] * psiB[m, c]
-        for j in range(noutS):
-            col = degree + nm + j
-            for c in range(dim):
-                a[rows_d + c, col] = psi_s[j, c]
-                if order == 2:
-                    a[rows_d + dim + c, col] = 1j * k_s[j] * psi_s[j, c]
-        for i in range(n_in):
-            for c in range(dim):
-                rhs[c, i] = psi_in[i, c]
-                if order == 2:
-                    rhs[dim + c, i] = 1j * k_in[i] * psi_in[i, c]
-        ok = _lu_solve(a, rhs)
-        for i in range(n_in):
-            for j in range(noutN):
-                r[i, j] = rhs[j, i]
-            for j in range(noutS):
-                t[i, j] = rhs[degree + nm + j, i]
-    else:
-        a = np.zeros((order * dim, 2 * degree), np.complex128)
-        rhs = np.zeros((order * dim, n_in), np.complex128)
-        if order == 2:
-            for j in range(noutN):
-                for c in range(dim):
-                    a[c, j] = -psi_out[j, c]
-                    a[dim + c, j] = -1j * k_out[j] * psi_out[j, c]
-            for j in range(noutS):
-                col = degree + j
-                for c in range(dim):
-                    a[c, col] = psi_s[j, c]
-                    acc = 1j * k_s[j] * psi_s[j, c]
-                    if bkind == BARRIER_JUMP:  # psi'(0+) - psi'(0-) = bmat psi(0)
-                        for e in range(dim):
-                            acc -= bmat[c, e] * psi_s[j, e]
-                    a[dim + c, col] = acc
-            for i in range(n_in):
-                for c in range(dim):
-                    rhs[c, i] = psi_in[i, c]
-                    rhs[dim + c, i] = 1j * k_in[i] * psi_in[i, c]
-        else:
-            transfer = bkind == BARRIER_TRANSFER  # psi(0+) = bmat psi(0-)
-            for j in range(noutN):
-                for c in range(dim):
-                    if transfer:
-                        acc = 0j
-                        for e in range(dim):
-                            acc += bmat[c, e] * psi_out[j, e]
-                        a[c, j] = -acc
-                    else:
-                        a[c, j] = -psi_out[j, c]
-            for j in range(noutS):
-                for c in range(dim):
-                    a[c, degree + j] = psi_s[j, c]
-            for i in range(n_in):
-                for c in range(dim):
-                    if transfer:
-                        acc = 0j
-                        for e in range(dim):
-                            acc += bmat[c, e] * psi_in[i, e]
-                        rhs[c, i] = acc
-                    else:
-                        rhs[c, i] = psi_in[i, c]
-        ok = _lu_solve(a, rhs)
-        for i in range(n_in):
-            for j in range(noutN):
-                r[i, j] = rhs[j, i]
-            for j in range(noutS):
-                t[i, j] = rhs[degree + j, i]
-    if not ok:
-        status = STATUS_SINGULAR
+    ws = new_workspace(n, order)
+    status, n_in, n_out, n_s, toff = solve_point(
+        E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
+    )
+    _, _, regN, regS, _, idx, _, rhs, probs = ws
+    kN, psiN, specN, _, propN, _ = regN
+    kS, _, _, _, propS, _ = regS
+    solved = status != STATUS_MODE_COUNT and n_in > 0
+    k_in = np.empty(n_in, np.complex128)
+    psi_in = np.empty((n_in, 2 * n), np.complex128)
     for i in range(n_in):
-        for j in range(noutN):
-            if prop_out[j]:
-                p = abs(r[i, j]) ** 2
-                if spec_out[j] == HOLE:
-                    andreev[i] += p
-                else:
-                    normal[i] += p
-        for j in range(noutS):
-            if prop_s[j]:
-                transmitted[i] += abs(t[i, j]) ** 2
-    return (status, n_in, k_in, psi_in, noutN, k_out, psi_out, spec_out, prop_out, r,
-            noutS, k_s, prop_s, t, andreev, normal, transmitted)  # fmt: skip
+        k_in[i] = kN[idx[0, i]]
+        psi_in[i] = psiN[idx[0, i]]
+    k_out = np.empty(n_out, np.complex128)
+    psi_out = np.empty((n_out, 2 * n), np.complex128)
+    spec_out = np.empty(n_out, np.int64)
+    prop_out = np.empty(n_out, np.bool_)
+    r = np.zeros((n_in, n_out), np.complex128)
+    for j in range(n_out):
+        m = idx[1, j]
+        k_out[j] = kN[m]
+        psi_out[j] = psiN[m]
+        spec_out[j] = specN[m]
+        prop_out[j] = propN[m]
+        if solved:
+            for i in range(n_in):
+                r[i, j] = rhs[j, i]
+    k_s = np.empty(n_s, np.complex128)
+    prop_s = np.empty(n_s, np.bool_)
+    t = np.zeros((n_in, n_s), np.complex128)
+    for j in range(n_s):
+        m = idx[2, j]
+        k_s[j] = kS[m]
+        prop_s[j] = propS[m]
+        if solved:
+            for i in range(n_in):
+                t[i, j] = rhs[toff + j, i]
+    andreev = probs[0, :n_in].copy()
+    normal = probs[1, :n_in].copy()
+    transmitted = probs[2, :n_in].copy()
+    return (status, n_in, k_in, psi_in, n_out, k_out, psi_out, spec_out, prop_out, r,
+            n_s, k_s, prop_s, t, andreev, normal, transmitted)  # fmt: skip
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _grid_point(
-    ie,
-    iq,
-    energies,
-    qs,
-    hc,
-    order,
-    mu,
-    mu_s,
-    gap,
-    phase,
-    bkind,
-    bmat,
-    vb,
-    width,
-    ktol,
-    andreev_sum,
-    normal_sum,
-    n_in,
-    violation,
-):  # pragma: no cover - compiled
-    res = scatter_point(
-        energies[ie], qs[ie, iq], hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
-    )
-    if res[0] != STATUS_OK:
-        andreev_sum[ie, iq] = np.nan
-        normal_sum[ie, iq] = np.nan
-        violation[ie, iq] = np.nan
-        return
-    ra, rn, tt = res[14], res[15], res[16]
-    n_in[ie, iq] = res[1]
-    worst = 0.0
-    for i in range(res[1]):
-        andreev_sum[ie, iq] += ra[i]
-        normal_sum[ie, iq] += rn[i]
-        worst = max(worst, abs(ra[i] + rn[i] + tt[i] - 1.0))
-    violation[ie, iq] = worst
+def _grid_row(
+    ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol,
+    andreev_sum, normal_sum, n_in, violation,
+):  # fmt: skip  # pragma: no cover - compiled
+    """One energy of the grid: every transverse momentum of nonzero weight, one workspace."""
+    ws = new_workspace(hc.shape[2], order)
+    probs = ws[8]
+    for iq in range(qs.shape[1]):
+        if weights[ie, iq] == 0.0:
+            continue
+        status, nin, _, _, _ = solve_point(
+            energies[ie], qs[ie, iq], hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
+            ktol, ws,
+        )  # fmt: skip
+        if status != STATUS_OK:
+            andreev_sum[ie, iq] = np.nan
+            normal_sum[ie, iq] = np.nan
+            violation[ie, iq] = np.nan
+            continue
+        n_in[ie, iq] = nin
+        worst = 0.0
+        for i in range(nin):
+            andreev_sum[ie, iq] += probs[0, i]
+            normal_sum[ie, iq] += probs[1, i]
+            worst = max(worst, abs(probs[0, i] + probs[1, i] + probs[2, i] - 1.0))
+        violation[ie, iq] = worst
 
 
 @nb.njit(cache=True, parallel=True, error_model="numpy")
@@ -347,7 +409,7 @@ def conductance_grid(
     energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol
 ):  # pragma: no cover - compiled
     """BTK integrand on the grid ``energies[i], qs[i, j]`` (points of zero weight are skipped),
-    in parallel over the grid (numba prange).
+    in parallel over the energies (numba prange; each thread reuses one workspace per energy).
 
     Returns ``(andreev_sum, normal_sum, n_in, violation)``, each ``(nE, nq)``: the sums over
     incoming electron modes of R_he and R_ee, their number (open channels), and the largest
@@ -358,14 +420,11 @@ def conductance_grid(
     normal_sum = np.zeros((ne, nq))
     n_in = np.zeros((ne, nq))
     violation = np.zeros((ne, nq))
-    for flat in nb.prange(ne * nq):
-        ie = flat // nq
-        iq = flat % nq
-        if weights[ie, iq] != 0.0:
-            _grid_point(
-                ie, iq, energies, qs, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
-                ktol, andreev_sum, normal_sum, n_in, violation,
-            )  # fmt: skip
+    for ie in nb.prange(ne):
+        _grid_row(
+            ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
+            ktol, andreev_sum, normal_sum, n_in, violation,
+        )  # fmt: skip
     return andreev_sum, normal_sum, n_in, violation
 
 
@@ -381,10 +440,8 @@ def conductance_grid_serial(
     n_in = np.zeros((ne, nq))
     violation = np.zeros((ne, nq))
     for ie in range(ne):
-        for iq in range(nq):
-            if weights[ie, iq] != 0.0:
-                _grid_point(
-                    ie, iq, energies, qs, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb,
-                    width, ktol, andreev_sum, normal_sum, n_in, violation,
-                )  # fmt: skip
+        _grid_row(
+            ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
+            ktol, andreev_sum, normal_sum, n_in, violation,
+        )  # fmt: skip
     return andreev_sum, normal_sum, n_in, violation

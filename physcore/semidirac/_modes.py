@@ -183,13 +183,14 @@ def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, work):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec):
+def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, work):
     """All 2 * degree BdG modes of a region whose normal-state energy is eps0 = mu - U.
 
     ``gap == 0``: electrons at eps0 + E and holes at eps0 - E. ``gap > 0``: quasiparticles at
     eps0 +- sqrt(E^2 - gap^2) with the BdG spinor built from the normal-state eigenvector.
+    ``work`` is a complex scratch array of length 11 (the caller's, so that the per-point
+    kernel allocates nothing).
     """
-    work = np.empty(11, np.complex128)
     if gap == 0.0:
         off = species_modes(hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, 0, work)
         species_modes(hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, off, work)
