@@ -105,7 +105,7 @@ __all__ = [
 ]
 
 #: how a reference value was obtained from its source
-OBTAINED = ("analytic formula", "digitized point", "claim in the text")
+OBTAINED = ("analytic formula", "digitized point", "claim in the text", "independent calculation")
 
 
 def _nonempty(owner: str, name: str, value) -> str:
@@ -130,7 +130,8 @@ class Reference:
         Where in the paper: ``"Fig. 2"``, ``"Eq. (12)"``, ``"Table I"``, ``"Sec. III, par. 2"``.
     obtained : str
         One of :data:`OBTAINED`: ``"analytic formula"``, ``"digitized point"``,
-        ``"claim in the text"``.
+        ``"claim in the text"``, or ``"independent calculation"`` (another established code on
+        the same model, e.g. kwant).
     description : str
         One sentence: what the reference states.
     """

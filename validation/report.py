@@ -137,11 +137,12 @@ def _plot(result: CheckResult, path: Path) -> None:
 
     plot = result.outcome.plot
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.5, 3.6), constrained_layout=True)
-    left.plot(plot.x, plot.ours, "-", color="C0", label="ours")
+    few = plot.x.size < 20  # a handful of points (e.g. lattice spacings): show them as markers
+    left.plot(plot.x, plot.ours, "-o" if few else "-", color="C0", ms=4, label="ours")
     if plot.x_reference is None:
         left.plot(plot.x, plot.reference, "--", color="C3", label="reference")
         diff_x, diff = plot.x, plot.ours - plot.reference
-        right.plot(diff_x, diff, "-", color="C2")
+        right.plot(diff_x, diff, "-o" if few else "-", color="C2", ms=4)
     else:
         left.plot(plot.x_reference, plot.reference, "o", color="C3", ms=4, label="reference")
         order = np.argsort(plot.x)
