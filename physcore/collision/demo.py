@@ -16,13 +16,12 @@ T_R = 0.5, J = 0.5, tau = 1 (the long-collision regime where the error is non-mo
 
 from __future__ import annotations
 
-import os
 import pathlib
-import tempfile
 import time
 
 import numpy as np
 
+from .._io import save_figure, write_netcdf
 from .model import AncillaBath, CollisionModel, TwoQubitSystem
 from .sweeps import coupling_sweep, rectification_map
 
@@ -38,31 +37,6 @@ def _model(left: str, tau: float = 1.0, strength: float = 0.5) -> CollisionModel
         AncillaBath(0.5, coupling="exchange", strength=strength),
         tau=tau,
     )
-
-
-def _atomic_netcdf(ds, path: pathlib.Path) -> None:
-    """Write ``ds`` to a temporary file next to ``path`` and move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def _atomic_png(fig, path: pathlib.Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def demo(out_dir: pathlib.Path) -> None:
@@ -81,7 +55,7 @@ def demo(out_dir: pathlib.Path) -> None:
     g = np.linspace(0.0, 8.0, 65)
     sweeps = {kind: coupling_sweep(_model(kind), g, progress=True) for kind in KINDS}
     combined = xr.concat([sweeps[k] for k in KINDS], dim=xr.DataArray(list(KINDS), dims="kind"))
-    _atomic_netcdf(combined, out_dir / "collision_vs_g.nc")
+    write_netcdf(combined, out_dir / "collision_vs_g.nc")
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
     for col, kind in enumerate(KINDS):
@@ -106,7 +80,7 @@ def demo(out_dir: pathlib.Path) -> None:
         ax.legend(fontsize=8)
     fig.suptitle("Collision model, tau = 1, J = 0.5, T_L = 2, T_R = 0.5")
     fig.tight_layout()
-    _atomic_png(fig, out_dir / "collision_vs_g.png")
+    save_figure(fig, out_dir / "collision_vs_g.png")
     plt.close(fig)
 
     # 2. rectification map of the asymmetric non-conserving case, with the work
@@ -123,7 +97,7 @@ def demo(out_dir: pathlib.Path) -> None:
     )
     power = np.maximum(np.abs(rect.power_forward), np.abs(rect.power_backward))
     rect["work_fraction"] = power / current
-    _atomic_netcdf(rect, out_dir / "collision_rectification.nc")
+    write_netcdf(rect, out_dir / "collision_rectification.nc")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, var, label in (
         (axes[0], "ratio_right", "R = |J_f + J_b| / max(|J_f|, |J_b|), right bath"),
@@ -141,7 +115,7 @@ def demo(out_dir: pathlib.Path) -> None:
     axes[0].clabel(levels, fmt="R = %.2f", fontsize=7)
     fig.suptitle("sx ax left / exchange right, tau = 0.2, J = 1: R -> 1 is switching work")
     fig.tight_layout()
-    _atomic_png(fig, out_dir / "collision_rectification.png")
+    save_figure(fig, out_dir / "collision_rectification.png")
     plt.close(fig)
 
     # 3. error versus correlations
@@ -163,7 +137,7 @@ def demo(out_dir: pathlib.Path) -> None:
         ax.legend(fontsize=8)
     fig.colorbar(sc, ax=axes, label="g")
     fig.suptitle("Local-approximation error versus inter-qubit correlations (tau = 1, J = 0.5)")
-    _atomic_png(fig, out_dir / "collision_error_vs_correlations.png")
+    save_figure(fig, out_dir / "collision_error_vs_correlations.png")
     plt.close(fig)
     print(f"collision demo: {time.perf_counter() - start:.1f} s, outputs in {out_dir}")
 

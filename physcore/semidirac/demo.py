@@ -15,8 +15,6 @@ Parameters (hbar = 1): SemiDirac(mass=1, velocity=1, delta=0), gap = 1.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -26,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
+from .._io import save_figure, write_netcdf  # noqa: E402
 from . import barriers  # noqa: E402
 from .junction import NSJunction  # noqa: E402
 from .models import SemiDirac  # noqa: E402
@@ -38,23 +37,10 @@ ORIENTATIONS = ("linear", "quadratic")
 GAP = 1.0
 
 
-def _atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _save(fig, data: xr.Dataset, out_dir: Path, stem: str) -> None:
     data.attrs.update({"model": "semi-Dirac, mass=1, velocity=1, delta=0", **provenance()})
-    _atomic(out_dir / f"{stem}.nc", lambda p: data.to_netcdf(p, engine="h5netcdf"))
-    _atomic(out_dir / f"{stem}.png", lambda p: fig.savefig(p, dpi=120, format="png"))
+    write_netcdf(data, out_dir / f"{stem}.nc")
+    save_figure(fig, out_dir / f"{stem}.png")
     plt.close(fig)
 
 

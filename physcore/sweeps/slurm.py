@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from .store import Sweep, _atomic_write_text, _compress
+from .._io import write_text
+from .store import Sweep, _compress
 
 __all__ = ["write_script", "submit", "active_chunks", "wait", "slurm_available"]
 
@@ -90,7 +91,7 @@ def write_script(sweep: Sweep) -> Path:
         f'{shlex.quote(str(sweep.directory))} "$SLURM_ARRAY_TASK_ID"'
     )
     path = sweep.directory / "sweep.sbatch"
-    _atomic_write_text(path, "\n".join(lines) + "\n")
+    write_text(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -122,7 +123,7 @@ def submit(sweep: Sweep, chunks=None) -> str:
     if out.returncode != 0:
         raise RuntimeError(f"sbatch failed ({' '.join(cmd)}): {out.stderr.strip()}")
     job = out.stdout.strip().split(";")[0]
-    _atomic_write_text(_jobs_path(sweep), json.dumps([*job_ids(sweep), job]) + "\n")
+    write_text(_jobs_path(sweep), json.dumps([*job_ids(sweep), job]) + "\n")
     return job
 
 

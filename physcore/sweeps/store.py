@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import subprocess
 import sys
 import traceback
@@ -32,11 +31,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .._io import NETCDF_ENGINE as _ENGINE
+from .._io import write_netcdf, write_text
 from .spec import SweepSpec, parse_spec
 
 __all__ = ["Sweep", "SweepStatus", "code_version", "library_versions"]
 
-_ENGINE = "h5netcdf"
 _LIBRARIES = ("numpy", "scipy", "xarray", "h5netcdf", "h5py", "numba", "qutip", "kwant", "torch")
 
 
@@ -79,21 +79,6 @@ def library_versions() -> str:
         except metadata.PackageNotFoundError:
             continue
     return json.dumps(versions, sort_keys=True)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
-def _atomic_to_netcdf(ds: xr.Dataset, path: Path) -> None:
-    tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
-    try:
-        ds.to_netcdf(tmp, engine=_ENGINE)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -178,7 +163,7 @@ class Sweep:
                 )
         for sub in ("chunks", "logs"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(directory / "spec.toml", spec.text)
+        write_text(directory / "spec.toml", spec.text)
         meta = {
             "name": spec.name,
             "computation": spec.computation,
@@ -190,7 +175,7 @@ class Sweep:
             "vector": {k: len(v) for k, v in spec.vector.items()},
             "n_points": spec.n_points,
         }
-        _atomic_write_text(meta_path, json.dumps(meta, indent=1) + "\n")
+        write_text(meta_path, json.dumps(meta, indent=1) + "\n")
         return cls(directory)
 
     # --- chunks -------------------------------------------------------------------------------
@@ -228,7 +213,7 @@ class Sweep:
                         results[out_name] = np.empty((len(indices), *vshape), dtype=arr.dtype)
                     results[out_name][j] = arr
         except Exception:
-            _atomic_write_text(self.failed_path(chunk), traceback.format_exc())
+            write_text(self.failed_path(chunk), traceback.format_exc())
             raise
         ds = xr.Dataset(
             {name: (("point", *vdims), arr) for name, arr in results.items()},
@@ -240,7 +225,7 @@ class Sweep:
                 "library_versions": library_versions(),
             },
         )
-        _atomic_to_netcdf(ds, path)
+        write_netcdf(ds, path)
         self.failed_path(chunk).unlink(missing_ok=True)
         return True
 
@@ -324,5 +309,5 @@ class Sweep:
         )
         out = Path(out) if out is not None else self.directory / "sweep.nc"
         out.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_to_netcdf(result, out)
+        write_netcdf(result, out)
         return out

@@ -9,27 +9,6 @@ from __future__ import annotations
 __all__ = ["demo"]
 
 
-def _atomic_write(path, write) -> None:
-    """Call ``write(tmp_path)`` and move the result onto ``path`` (no half-written files)."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def demo(out_dir, *, progress: bool = True) -> dict:
     """Convergence of kwant to the continuum for a semi-Dirac junction.
 
@@ -42,6 +21,7 @@ def demo(out_dir, *, progress: bool = True) -> dict:
     """
     from pathlib import Path
 
+    from ..._io import atomic_write, write_netcdf
     from ..barriers import RectangularBarrier
     from ..junction import NSJunction
     from ..kwant_crosscheck import convergence_study, plot_convergence
@@ -58,6 +38,6 @@ def demo(out_dir, *, progress: bool = True) -> dict:
     ds = convergence_study(junction, [0.05, 0.3], [0.2, 0.1, 0.05], n_modes=16, progress=progress)
     out = Path(out_dir)
     paths = {"figure": out / "kwant_convergence.png", "data": out / "kwant_convergence.nc"}
-    _atomic_write(paths["figure"], lambda p: plot_convergence(ds, p))
-    _atomic_write(paths["data"], lambda p: ds.to_netcdf(p, engine="h5netcdf"))
+    atomic_write(paths["figure"], lambda p: plot_convergence(ds, p))
+    write_netcdf(ds, paths["data"])
     return paths
