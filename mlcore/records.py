@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shlex
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import numpy as np
 
 from .training import provenance
 
-__all__ = ["write_record", "read_record", "default_runs_dir"]
+__all__ = ["write_record", "read_record", "default_runs_dir", "write_text_atomic"]
 
 SCHEMA = "mlcore-run/1"
 
@@ -22,6 +24,24 @@ SCHEMA = "mlcore-run/1"
 def default_runs_dir() -> Path:
     """``validation/runs`` of the source checkout (where the reproduction records live)."""
     return Path(__file__).resolve().parent.parent / "validation" / "runs"
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path`` and move it into place (atomic on
+    POSIX), so that a killed run never leaves a half-written record. (physcore has the same
+    helper; mlcore and physcore do not import each other.)"""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _plain(value):
@@ -59,10 +79,7 @@ def write_record(
         "versions": provenance(),
         "numbers": numbers,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_plain(record), indent=1, sort_keys=True) + "\n")
-    return path
+    return write_text_atomic(path, json.dumps(_plain(record), indent=1, sort_keys=True) + "\n")
 
 
 def read_record(path: str | Path, result: str | None = None) -> dict:
