@@ -32,7 +32,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ._modes import ELECTRON, HOLE, classify, h_at_q, region_modes
+from ._modes import ELECTRON, HOLE, abs2, classify, h_at_q, region_modes
 
 BARRIER_NONE = 0
 BARRIER_JUMP = 1
@@ -53,9 +53,9 @@ def _lu_solve(a, b, n, nr):
     False when a pivot vanishes."""
     for col in range(n):
         piv = col
-        best = abs(a[col, col])
+        best = abs2(a[col, col])  # pivot by |a|^2: the same order as |a|, no hypot call
         for r in range(col + 1, n):
-            v = abs(a[r, col])
+            v = abs2(a[r, col])
             if v > best:
                 best = v
                 piv = r
@@ -250,14 +250,14 @@ def solve_point(
         for j in range(noutN):
             m = i_out[j]
             if propN[m]:
-                p = abs(rhs[j, i]) ** 2
+                p = abs2(rhs[j, i])
                 if specN[m] == HOLE:
                     andreev[i] += p
                 else:
                     normal[i] += p
         for j in range(noutS):
             if propS[i_s[j]]:
-                transmitted[i] += abs(rhs[toff + j, i]) ** 2
+                transmitted[i] += abs2(rhs[toff + j, i])
     return status, n_in, noutN, noutS, toff
 
 

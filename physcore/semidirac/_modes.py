@@ -64,6 +64,13 @@ def _det_poly(hq, eps, coef):
 
 
 @nb.njit(cache=True, error_model="numpy")
+def abs2(z):
+    """``|z|**2`` as ``re**2 + im**2``: no ``hypot`` call (which ``abs`` of a complex makes),
+    equal to ``abs(z)**2`` up to rounding."""
+    return z.real * z.real + z.imag * z.imag
+
+
+@nb.njit(cache=True, error_model="numpy")
 def _quadratic_roots(c0, c1, c2):
     """Roots of c2 k^2 + c1 k + c0 (c2 != 0), cancellation-free form."""
     disc = np.sqrt(c1 * c1 - 4.0 * c2 * c0 + 0j)
@@ -132,8 +139,8 @@ def _null_vector(hq, k, eps, phi):
     m11 = hq[0, 1, 1] + k * (hq[1, 1, 1] + k * hq[2, 1, 1]) - eps
     a0, a1 = m01, -m00
     b0, b1 = m11, -m10
-    na = abs(a0) ** 2 + abs(a1) ** 2
-    nb_ = abs(b0) ** 2 + abs(b1) ** 2
+    na = abs2(a0) + abs2(a1)
+    nb_ = abs2(b0) + abs2(b1)
     if na >= nb_:
         if na == 0:
             phi[0] = 1.0
@@ -208,11 +215,11 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, work):
         # (E - xi) u = gap e^{i phase} w; the two equivalent choices, take the larger one
         ua, wa = E + xi, np.conj(pair)
         ub, wb = pair, E - xi
-        if abs(ua) ** 2 + abs(wa) ** 2 >= abs(ub) ** 2 + abs(wb) ** 2:
+        if abs2(ua) + abs2(wa) >= abs2(ub) + abs2(wb):
             u, w = ua, wa
         else:
             u, w = ub, wb
-        nrm = 1.0 / math.sqrt(abs(u) ** 2 + abs(w) ** 2)
+        nrm = 1.0 / math.sqrt(abs2(u) + abs2(w))
         off = species_modes(
             hq, degree, eps0 + xi, u * nrm, w * nrm, QUASIPARTICLE, ks, psis, spec, off, work
         )
@@ -264,7 +271,7 @@ def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, e
             outgoing[m] = k.imag * side > 0
             nrm = 0.0
             for i in range(dim):
-                nrm += abs(psis[m, i]) ** 2
+                nrm += abs2(psis[m, i])
             s = 1.0 / math.sqrt(nrm)
         for i in range(dim):
             psis[m, i] *= s
