@@ -89,7 +89,7 @@ def new_workspace(n, order):
     """Work arrays of :func:`solve_point` for ``n`` orbitals and order ``order`` in k_x,
     allocated once per thread and reused for every (E, q) point.
 
-    A tuple ``(hq, work, modes N, modes S, modes B, idx, a, rhs, probs)`` where each region's
+    A tuple ``(hq, scratch, modes N, modes S, modes B, idx, a, rhs, probs)`` where each region's
     modes are ``(k, psi, species, outgoing, propagating, current)``; ``idx[0]``, ``idx[1]``,
     ``idx[2]`` hold the mode numbers of the incoming electrons, the normal region's and the
     superconductor's outgoing modes; ``a`` and ``rhs`` are the matching system (largest
@@ -113,7 +113,7 @@ def new_workspace(n, order):
     ]
     return (
         np.empty((3, n, n), np.complex128),
-        np.empty(11, np.complex128),
+        (np.empty(5, np.complex128), np.empty(4, np.complex128), np.empty(2, np.complex128)),
         regions[0],
         regions[1],
         regions[2],
@@ -124,7 +124,7 @@ def new_workspace(n, order):
     )
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", inline="always")
 def solve_point(
     E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
 ):  # pragma: no cover - compiled
@@ -139,7 +139,7 @@ def solve_point(
     and normal reflection probabilities and the transmitted probability summed from the
     superconductor's outgoing currents (``probs``).
     """
-    hq, work, regN, regS, regB, idx, a, rhs, probs = ws
+    hq, (coef, roots, phi), regN, regS, regB, idx, a, rhs, probs = ws
     kN, psiN, specN, outN, propN, curN = regN
     kS, psiS, specS, outS, propS, curS = regS
     n = hc.shape[2]
@@ -149,10 +149,10 @@ def solve_point(
     h_at_q(hc, q, hq)
 
     # --- normal lead (x < 0)
-    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN, work)
+    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN, coef, roots, phi)
     noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN, False)
     # --- superconducting lead
-    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS, work)
+    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS, coef, roots, phi)
     # below the gap (and at the edge, which region_modes evaluates just below) all decay
     subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
     noutS = classify(hq, kS, psiS, nm, 1, ktol, outS, propS, curS, subgap)
@@ -185,7 +185,7 @@ def solve_point(
         kB, psiB, specB, _, _, _ = regB
         ok, toff = _rect_system(
             hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
-            i_in, i_out, i_s, work, a, rhs,
+            i_in, i_out, i_s, coef, roots, phi, a, rhs,
         )  # fmt: skip
     else:
         rows = order * dim
@@ -264,13 +264,13 @@ def solve_point(
 @nb.njit(cache=True, error_model="numpy")
 def _rect_system(
     hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
-    i_in, i_out, i_s, work, a, rhs,
+    i_in, i_out, i_s, coef, roots, phi, a, rhs,
 ):  # fmt: skip  # pragma: no cover - compiled
     """The rectangular barrier's matching system (see the module docstring), solved in
     place; returns ``(ok, t_offset)``."""
     dim = psiN.shape[1]
     nm = 2 * degree
-    region_modes(hq, degree, E, mu - vb, 0.0, 0.0, kB, psiB, specB, work)
+    region_modes(hq, degree, E, mu - vb, 0.0, 0.0, kB, psiB, specB, coef, roots, phi)
     rows = 2 * order * dim
     cols = 4 * degree
     for r_ in range(rows):

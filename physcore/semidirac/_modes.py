@@ -166,15 +166,12 @@ def orbital_velocity(hq, k, phi):
     return acc.real
 
 
-@nb.njit(cache=True, error_model="numpy")
-def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, work):
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, coef, roots, phi):
     """Append the ``degree`` modes at normal-state energy ``eps`` with BdG spinor
-    ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n; ``work`` is a
-    complex scratch array of length 11."""
+    ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n;
+    ``coef``, ``roots``, ``phi``: scratch arrays (see :func:`region_modes`)."""
     n = hq.shape[1]
-    coef = work[0:5]
-    roots = work[5:9]
-    phi = work[9:11]
     _det_poly(hq, eps, coef)
     poly_roots(coef, degree, roots)
     for r in range(degree):
@@ -189,18 +186,22 @@ def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, work):
     return offset + degree
 
 
-@nb.njit(cache=True, error_model="numpy")
-def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, work):
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, coef, roots, phi):
     """All 2 * degree BdG modes of a region whose normal-state energy is eps0 = mu - U.
 
     ``gap == 0``: electrons at eps0 + E and holes at eps0 - E. ``gap > 0``: quasiparticles at
     eps0 +- sqrt(E^2 - gap^2) with the BdG spinor built from the normal-state eigenvector.
-    ``work`` is a complex scratch array of length 11 (the caller's, so that the per-point
-    kernel allocates nothing).
+    ``coef``, ``roots``, ``phi`` are complex scratch arrays of lengths 5, 4 and 2 (the
+    caller's, so that the per-point kernel allocates nothing).
     """
     if gap == 0.0:
-        off = species_modes(hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, 0, work)
-        species_modes(hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, off, work)
+        off = species_modes(
+            hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, 0, coef, roots, phi
+        )
+        species_modes(
+            hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, off, coef, roots, phi
+        )
         return
     om2 = E * E - gap * gap
     if abs(om2) < 1e-24 * gap * gap:
@@ -221,13 +222,26 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, work):
             u, w = ub, wb
         nrm = 1.0 / math.sqrt(abs2(u) + abs2(w))
         off = species_modes(
-            hq, degree, eps0 + xi, u * nrm, w * nrm, QUASIPARTICLE, ks, psis, spec, off, work
+            hq,
+            degree,
+            eps0 + xi,
+            u * nrm,
+            w * nrm,
+            QUASIPARTICLE,
+            ks,
+            psis,
+            spec,
+            off,
+            coef,
+            roots,
+            phi,
         )
 
 
 @nb.njit(cache=True, error_model="numpy")
-def bdg_current(hq, k, psi):
-    """psi^dagger tau_z (x) (h1 + 2 h2 k) psi for real k."""
+def bdg_current(hq, k, psis, m):
+    """psi^dagger tau_z (x) (h1 + 2 h2 k) psi for real k and psi = psis[m] (indexed here,
+    not passed as a view: a view costs two atomic reference-count updates per call)."""
     n = hq.shape[1]
     acc = 0j
     for blk in range(2):
@@ -236,9 +250,9 @@ def bdg_current(hq, k, psi):
             for j in range(n):
                 acc += (
                     sg
-                    * np.conj(psi[blk * n + i])
+                    * np.conj(psis[m, blk * n + i])
                     * (hq[1, i, j] + 2.0 * k * hq[2, i, j])
-                    * psi[blk * n + j]
+                    * psis[m, blk * n + j]
                 )
     return acc.real
 
@@ -260,7 +274,7 @@ def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, e
         if not evanescent and abs(k.imag) <= ktol + 1e-12 * abs(k.real):
             k = k.real + 0j
             ks[m] = k
-            j = bdg_current(hq, k.real, psis[m])
+            j = bdg_current(hq, k.real, psis, m)
             propagating[m] = True
             current[m] = j
             outgoing[m] = j * side > 0
