@@ -12,6 +12,7 @@ Run: ``.venv/bin/python -m benchmarks semidirac``.
 
 from __future__ import annotations
 
+import os
 import time
 
 import numba
@@ -48,6 +49,9 @@ def main() -> None:
     bias = np.linspace(0.0, 2.0, N_BIAS)
     all_threads = numba.config.NUMBA_NUM_THREADS
     print(f"G(eV) curve: {N_BIAS} biases x {N_Q} transverse momenta (normalize='channels')")
+    # timings on a shared machine depend on what else runs: print the load next to them
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{os.cpu_count()} CPUs, {all_threads} numba threads, load average {load}")
     t = time.perf_counter()
     _junction("linear").conductance(bias[:2], normalize="channels", n_modes=16)
     print(f"first call (numba compile or cache load): {time.perf_counter() - t:.2f} s")
