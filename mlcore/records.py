@@ -16,7 +16,13 @@ import numpy as np
 
 from .training import provenance
 
-__all__ = ["write_record", "read_record", "default_runs_dir", "write_text_atomic"]
+__all__ = [
+    "write_record",
+    "read_record",
+    "default_runs_dir",
+    "write_text_atomic",
+    "RunCheckpoint",
+]
 
 SCHEMA = "mlcore-run/1"
 
@@ -90,3 +96,61 @@ def read_record(path: str | Path, result: str | None = None) -> dict:
     if result is not None and record.get("result") != result:
         raise ValueError(f"{path} holds result {record.get('result')!r}, expected {result!r}")
     return record
+
+
+class RunCheckpoint:
+    """Finished steps of a long run, so that a killed run started again loses nothing finished.
+
+    Steps live under ``root/<result>-<hash>/``, where the hash covers the run's parameters and
+    seed: a run with other parameters never reuses them. A step is either a JSON-able dict
+    (:meth:`step`) or a model's weights (:meth:`module`, saved with ``torch.save`` of the
+    state dict and read back with ``torch.load(..., weights_only=True)``: no pickle of code).
+    Every file appears atomically, so a step is either complete or absent. ``root=None``
+    disables checkpointing (every step is computed).
+    """
+
+    def __init__(self, root: str | Path | None, result: str, params: dict, seed: int):
+        import hashlib
+
+        key = json.dumps(_plain({"params": params, "seed": seed}), sort_keys=True, default=str)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.path = None if root is None else Path(root) / f"{result}-{digest}"
+        self.reused: list[str] = []
+
+    def step(self, name: str, compute) -> dict:
+        """The stored result of step ``name``, or ``compute()`` stored now."""
+        if self.path is not None:
+            file = self.path / f"{name}.json"
+            if file.exists():
+                self.reused.append(name)
+                return json.loads(file.read_text())
+        value = _plain(compute())
+        if self.path is not None:
+            write_text_atomic(file, json.dumps(value, sort_keys=True))
+        return value
+
+    def module(self, name: str, module, train) -> object:
+        """``module`` with the stored weights of step ``name``, or trained by ``train(module)``
+        (which trains in place, or returns the trained module)."""
+        import torch
+
+        if self.path is not None:
+            file = self.path / f"{name}.pt"
+            if file.exists():
+                module.load_state_dict(torch.load(file, weights_only=True))
+                self.reused.append(name)
+                return module
+        trained = train(module)
+        if isinstance(trained, torch.nn.Module):
+            module = trained
+        if self.path is not None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path, prefix=f".{name}.", suffix=".tmp")
+            os.close(fd)
+            try:
+                torch.save(module.state_dict(), tmp)
+                os.replace(tmp, file)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        return module

@@ -20,7 +20,7 @@ import numpy as np
 from ..data import load_mnist_subset, train_test_split
 from ..models import LeNet5
 from ..quantization import finetune, quantize_uniform
-from ..records import write_record
+from ..records import RunCheckpoint, write_record
 from ..robust import attacks
 from ..robust.boundary import (
     NonlinearInputMapping,
@@ -93,19 +93,27 @@ def run_boundary(
     train, test = train_test_split(data, test_fraction=p["test_fraction"], seed=seed)
     attack_set = test.subset(np.arange(p["n_test_attack"])) if p["n_test_attack"] else test
 
+    # Every trained network and every attack evaluation is a step kept under
+    # out_dir/checkpoints: a killed run started again with the same parameters resumes there.
+    checkpoint = RunCheckpoint(
+        None if out_dir is None else Path(out_dir) / "checkpoints", "boundary", p, seed
+    )
+
     def pretrained(init_seed):
         seed_everything(init_seed)
-        net = LeNet5()
-        fit(
-            net,
-            train,
-            epochs=p["pretrain_epochs"],
-            lr=2e-3,
-            seed=init_seed,
-            progress=progress,
-            desc=f"pretrain (seed {init_seed})",
+        return checkpoint.module(
+            f"pretrained_lenet5_seed{init_seed}",
+            LeNet5(),
+            lambda net: fit(
+                net,
+                train,
+                epochs=p["pretrain_epochs"],
+                lr=2e-3,
+                seed=init_seed,
+                progress=progress,
+                desc=f"pretrain (seed {init_seed})",
+            ),
         )
-        return net
 
     fp = pretrained(seed)
     surrogate = pretrained(seed + 100)  # the black-box attacker's own network
@@ -114,70 +122,92 @@ def run_boundary(
     )
     retrain_epochs = p["retrain_rounds"] * p["epochs_per_round"]
 
-    def score(net, mapping=None):
-        return robustness(
-            net,
-            attack_set,
-            eps=eps,
-            seed=seed,
-            pgd_iter=p["pgd_iter"],
-            transfer_images=x_transfer,
-            mapping=mapping,
+    def score(name, net, mapping=None):
+        return checkpoint.step(
+            f"scores_{name}",
+            lambda: robustness(
+                net,
+                attack_set,
+                eps=eps,
+                seed=seed,
+                pgd_iter=p["pgd_iter"],
+                transfer_images=x_transfer,
+                mapping=mapping,
+            ),
         )
 
-    fp_scores = score(fp)
+    fp_scores = score("full_precision", fp)
     acc_fp = fp_scores["clean"]
     methods = {}
 
     plain = quantize_uniform(fp, p["bits"])
-    methods["plain quantization"] = score(plain)
+    methods["plain quantization"] = score("plain_quantization", plain)
 
-    clean_qat = finetune(
+    clean_qat = checkpoint.module(
+        "clean_retraining",
         quantize_uniform(fp, p["bits"]),
-        train,
-        epochs=retrain_epochs,
-        lr=p["retrain_lr"],
-        seed=seed + 1,
-        progress=progress,
+        lambda net: finetune(
+            net,
+            train,
+            epochs=retrain_epochs,
+            lr=p["retrain_lr"],
+            seed=seed + 1,
+            progress=progress,
+        ),
     )
-    methods["clean retraining"] = score(clean_qat)
+    methods["clean retraining"] = score("clean_retraining", clean_qat)
 
-    boundary = boundary_retrain(
+    boundary = checkpoint.module(
+        "boundary_retraining",
         quantize_uniform(fp, p["bits"]),
-        train,
-        eps=eps,
-        rounds=p["retrain_rounds"],
-        epochs_per_round=p["epochs_per_round"],
-        lr=p["retrain_lr"],
-        seed=seed + 2,
-        progress=progress,
+        lambda net: boundary_retrain(
+            net,
+            train,
+            eps=eps,
+            rounds=p["retrain_rounds"],
+            epochs_per_round=p["epochs_per_round"],
+            lr=p["retrain_lr"],
+            seed=seed + 2,
+            progress=progress,
+        ),
     )
-    methods["boundary retraining"] = score(boundary)
+    methods["boundary retraining"] = score("boundary_retraining", boundary)
 
-    adv_fp = adversarial_train(
+    adv_fp = checkpoint.module(
+        "adversarial_training",
         copy.deepcopy(fp),
-        train,
-        eps=eps,
-        epochs=p["adversarial_epochs"],
-        lr=p["retrain_lr"],
-        seed=seed + 3,
-        progress=progress,
+        lambda net: adversarial_train(
+            net,
+            train,
+            eps=eps,
+            epochs=p["adversarial_epochs"],
+            lr=p["retrain_lr"],
+            seed=seed + 3,
+            progress=progress,
+        ),
     )
-    adv_fp_scores = score(adv_fp)
-    methods["adversarial training + quantization"] = score(quantize_uniform(adv_fp, p["bits"]))
+    adv_fp_scores = score("adversarial_training_full_precision", adv_fp)
+    methods["adversarial training + quantization"] = score(
+        "adversarial_training_quantized", quantize_uniform(adv_fp, p["bits"])
+    )
 
     mapping = NonlinearInputMapping(p["mapping_levels"], p["mapping_temperature"])
-    mapped = copy.deepcopy(boundary)
-    fit(
-        with_mapping(mapped, mapping),
-        train,
-        epochs=p["epochs_per_round"],
-        lr=p["retrain_lr"],
-        seed=seed + 4,
-        progress=progress,
-        desc="retrain on mapped inputs",
+    mapped = checkpoint.module(
+        "boundary_retraining_mapped",
+        copy.deepcopy(boundary),
+        lambda net: fit(
+            with_mapping(net, mapping),
+            train,
+            epochs=p["epochs_per_round"],
+            lr=p["retrain_lr"],
+            seed=seed + 4,
+            progress=progress,
+            desc="retrain on mapped inputs",
+        ),
     )
-    methods["boundary retraining + nonlinear mapping"] = score(mapped, mapping=mapping)
+    methods["boundary retraining + nonlinear mapping"] = score(
+        "boundary_retraining_mapped", mapped, mapping=mapping
+    )
 
     numbers = {
         "eps_sweep": _eps_sweep(boundary, mapped, mapping, attack_set, p, seed),
@@ -191,6 +221,7 @@ def run_boundary(
         },
         "adversarially_trained_full_precision": {"scores": adv_fp_scores},
         "methods": {name: {"scores": s, **_criteria(acc_fp, s)} for name, s in methods.items()},
+        "resumed_steps": checkpoint.reused,
     }
     wall = time.perf_counter() - start
     params = dict(

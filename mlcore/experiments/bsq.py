@@ -20,7 +20,7 @@ import numpy as np
 from ..data import load_mnist_subset, train_test_split
 from ..models import LeNet5
 from ..quantization import BSQ, apply_scheme, finetune, quantizable_layers, quantize_uniform
-from ..records import write_record
+from ..records import RunCheckpoint, write_record
 from ..training import evaluate, fit, seed_everything
 
 __all__ = ["run_bsq", "plot_bsq", "DEFAULTS"]
@@ -65,21 +65,29 @@ def run_bsq(
         data, _ = train_test_split(data, test_fraction=1 - p["n_samples"] / len(data), seed=seed)
     train, test = train_test_split(data, test_fraction=p["test_fraction"], seed=seed)
 
+    # Finished steps (the pretrained network, each alpha, each uniform width) are kept under
+    # out_dir/checkpoints: a killed sweep started again with the same parameters resumes.
+    # Every step seeds itself, so a resumed run gives the same numbers as an uninterrupted one.
+    checkpoint = RunCheckpoint(
+        None if out_dir is None else Path(out_dir) / "checkpoints", "bsq", p, seed
+    )
     seed_everything(seed)
-    model = LeNet5()
-    fit(
-        model,
-        train,
-        epochs=p["pretrain_epochs"],
-        lr=2e-3,
-        seed=seed,
-        progress=progress,
-        desc="pretrain LeNet-5",
+    model = checkpoint.module(
+        "pretrained_lenet5",
+        LeNet5(),
+        lambda m: fit(
+            m,
+            train,
+            epochs=p["pretrain_epochs"],
+            lr=2e-3,
+            seed=seed,
+            progress=progress,
+            desc="pretrain LeNet-5",
+        ),
     )
     acc_fp = evaluate(model, test)
 
-    bsq_points = []
-    for alpha in p["alphas"]:
+    def bsq_point(alpha: float) -> dict:
         bsq = BSQ(
             alpha=float(alpha),
             n_bits=p["n_bits"],
@@ -104,21 +112,23 @@ def run_bsq(
             seed=seed + 1,
             progress=progress,
         )
-        bsq_points.append(
-            {
-                "alpha": float(alpha),
-                "average_bits": scheme.average_bits,
-                "compression": scheme.compression,
-                "layers": dict(scheme.layers),
-                "accuracy_before_finetune": evaluate(bsq.bit_model_, test),
-                "accuracy": bsq.score(test),
-                "accuracy_scheme_retrained": evaluate(at_scheme, test),
-                "adjustments": bsq.adjustments_,
-            }
-        )
+        return {
+            "alpha": float(alpha),
+            "average_bits": scheme.average_bits,
+            "compression": scheme.compression,
+            "layers": dict(scheme.layers),
+            "accuracy_before_finetune": evaluate(bsq.bit_model_, test),
+            "accuracy": bsq.score(test),
+            "accuracy_scheme_retrained": evaluate(at_scheme, test),
+            "adjustments": bsq.adjustments_,
+        }
 
-    uniform_points = []
-    for bits in p["uniform_bits"]:
+    bsq_points = [
+        checkpoint.step(f"bsq_alpha_{alpha:g}", lambda a=float(alpha): bsq_point(a))
+        for alpha in p["alphas"]
+    ]
+
+    def uniform_point(bits: int) -> dict:
         quantized = quantize_uniform(model, int(bits))
         acc_ptq = evaluate(quantized, test)
         finetune(
@@ -129,13 +139,16 @@ def run_bsq(
             seed=seed + 1,
             progress=progress,
         )
-        uniform_points.append(
-            {
-                "bits": int(bits),
-                "accuracy_post_training": acc_ptq,
-                "accuracy": evaluate(quantized, test),
-            }
-        )
+        return {
+            "bits": int(bits),
+            "accuracy_post_training": acc_ptq,
+            "accuracy": evaluate(quantized, test),
+        }
+
+    uniform_points = [
+        checkpoint.step(f"uniform_{int(b)}bits", lambda b=int(b): uniform_point(b))
+        for b in p["uniform_bits"]
+    ]
 
     numbers = {
         "n_train": len(train),
@@ -144,6 +157,7 @@ def run_bsq(
         "accuracy_full_precision": acc_fp,
         "bsq": bsq_points,
         "uniform": uniform_points,
+        "resumed_steps": checkpoint.reused,
     }
     wall = time.perf_counter() - start
     params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.items()}

@@ -112,3 +112,67 @@ def test_validation_checks_read_the_records():
             continue  # the boundary record may be absent while it is being produced
         assert math.isfinite(outcome.measured) or outcome.measured == math.inf
         assert "seeds" in outcome.note
+
+
+@pytest.mark.slow
+def test_killed_bsq_run_resumes_with_identical_numbers(tmp_path):
+    """Finished steps survive a kill: a second run with the same parameters reuses them
+    (here every step but one alpha, whose checkpoint we delete as if the run died in it) and
+    reports exactly the numbers of the uninterrupted run."""
+    from mlcore.experiments import run_bsq
+
+    tiny = dict(
+        n_samples=400,
+        pretrain_epochs=2,
+        alphas=(0.0, 1.0),
+        uniform_bits=(2,),
+        epochs=2,
+        requant_interval=1,
+        finetune_epochs=1,
+        seed=5,
+        out_dir=tmp_path,
+        progress=False,
+    )
+    first = run_bsq(**tiny)
+    assert first["resumed_steps"] == []
+    (step,) = tmp_path.glob("checkpoints/bsq-*/bsq_alpha_1.json")
+    step.unlink()
+    second = run_bsq(**tiny)
+    assert sorted(second.pop("resumed_steps")) == [
+        "bsq_alpha_0",
+        "pretrained_lenet5",
+        "uniform_2bits",
+    ]
+    first.pop("resumed_steps")
+    assert json.dumps(second, sort_keys=True) == json.dumps(first, sort_keys=True)
+    # other parameters never reuse these steps
+    assert run_bsq(**{**tiny, "seed": 6})["resumed_steps"] == []
+
+
+@pytest.mark.slow
+def test_killed_boundary_run_resumes_with_identical_numbers(tmp_path):
+    tiny = dict(
+        n_samples=300,
+        pretrain_epochs=1,
+        retrain_rounds=1,
+        epochs_per_round=1,
+        adversarial_epochs=1,
+        pgd_iter=2,
+        n_test_attack=30,
+        out_dir=tmp_path,
+        progress=False,
+    )
+    first = run_boundary(**tiny)
+    assert first.pop("resumed_steps") == []
+    # as if the run died while retraining at the boundary: that step and all after it are gone
+    folder = next(tmp_path.glob("checkpoints/boundary-*"))
+    for name in ("boundary_retraining.pt", "scores_boundary_retraining.json"):
+        (folder / name).unlink()
+    for later in folder.glob("*mapped*"):
+        later.unlink()
+    for later in folder.glob("*adversarial*"):
+        later.unlink()
+    second = run_boundary(**tiny)
+    resumed = second.pop("resumed_steps")
+    assert "clean_retraining" in resumed and "boundary_retraining" not in resumed
+    assert json.dumps(second, sort_keys=True) == json.dumps(first, sort_keys=True)
