@@ -175,18 +175,14 @@ def kwant_conductance(
     import kwant
     from threadpoolctl import threadpool_limits
 
-    from .observables import NORMALIZATIONS, _check_bias, provenance
+    from .observables import check_conductance_options, labelled_conductance
 
-    bias = _check_bias(bias)
+    bias, temperature, n_modes = check_conductance_options(bias, temperature, normalize, n_modes)
     if temperature != 0.0:
         raise ValueError(
             f"temperature must be 0 for the kwant cross-check (zero temperature only), "
             f"got {temperature!r}"
         )
-    if normalize not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
-    if isinstance(n_modes, bool) or int(n_modes) != n_modes or n_modes < 16:
-        raise ValueError(f"n_modes must be an integer >= 16, got {n_modes!r}")
     system = build_lattice_system(junction, lattice_spacing, lattice, **build_options)
     g = np.empty(bias.size)
     reference = np.empty(bias.size)
@@ -201,41 +197,26 @@ def kwant_conductance(
                 reference[i], _ = _integrate(system, energy, nodes, weights, normal_state=True)
             else:
                 reference[i] = channels
-    if normalize == "none":
-        values = g
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(reference > 0, g / np.where(reference > 0, reference, 1.0), np.nan)
     mumps = kwant_uses_mumps()
-    units = {
-        "normal": "G_NS / G_NN (dimensionless; G_NN: same junction with gap = 0)",
-        "channels": "G / (N(eV) e^2/h) (dimensionless; N: open channels at mu + eV)",
-        "none": "e^2/h per unit junction width (1/length), one spin and valley",
-    }[normalize]
-    attrs = {
-        "long_name": "differential conductance dI/dV",
-        "units": units,
-        "normalize": normalize,
-        "temperature": 0.0,
-        "temperature_units": "energy (k_B = 1)",
-        "bias_units": "energy (eV, measured from mu)",
-        "n_modes": int(n_modes),
-        "convention": (
+    return labelled_conductance(
+        junction,
+        bias,
+        g,
+        None if normalize == "none" else reference,
+        normalize=normalize,
+        temperature=0.0,
+        n_modes=n_modes,
+        convention=(
             "BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); kwant: "
             "N_e - R_ee + R_he of the normal lead with conservation law -tau_z"
         ),
-        "method": f"kwant tight binding: {system.method}",
-        "lattice": lattice,
-        "lattice_spacing": system.lattice_spacing,
-        "solver": "kwant.solvers.mumps" if mumps else "kwant.solvers.sparse (no MUMPS)",
-        "mumps": int(mumps),
+        method=f"kwant tight binding: {system.method}",
+        lattice=lattice,
+        lattice_spacing=system.lattice_spacing,
+        solver="kwant.solvers.mumps" if mumps else "kwant.solvers.sparse (no MUMPS)",
+        mumps=int(mumps),
         **{f"lattice_{k}": v for k, v in system.details.items()},
-        **junction.params(),
-        **provenance(),
-        "kwant_version": kwant.__version__,
-    }
-    return xr.DataArray(
-        values, dims=("bias",), coords={"bias": bias}, name="conductance", attrs=attrs
+        kwant_version=kwant.__version__,
     )
 
 

@@ -17,7 +17,15 @@ from ._modes import HOLE
 from ._quadrature import transverse_grid
 from ._system import finalize
 
-__all__ = ["ScatteringResult", "scattering", "conductance", "NORMALIZATIONS", "provenance"]
+__all__ = [
+    "ScatteringResult",
+    "scattering",
+    "conductance",
+    "check_conductance_options",
+    "labelled_conductance",
+    "NORMALIZATIONS",
+    "provenance",
+]
 
 #: grids with fewer (E, q) points run on one thread
 PARALLEL_MIN_POINTS = 20000
@@ -252,18 +260,7 @@ def conductance(
     n_modes: int = 400,
 ) -> xr.DataArray:
     """See :meth:`NSJunction.conductance` (the documented entry point)."""
-    bias = _check_bias(bias)
-    try:
-        temperature = float(temperature)
-    except (TypeError, ValueError):
-        raise ValueError(f"temperature must be a real number >= 0, got {temperature!r}") from None
-    if not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    if normalize not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
-    if isinstance(n_modes, bool) or int(n_modes) != n_modes or n_modes < 16:
-        raise ValueError(f"n_modes must be an integer >= 16, got {n_modes!r}")
-    n_modes = int(n_modes)
+    bias, temperature, n_modes = check_conductance_options(bias, temperature, normalize, n_modes)
 
     if temperature == 0:
         energies = bias
@@ -280,30 +277,84 @@ def conductance(
         g = g.reshape(bias.size, -1) @ weights
         if normalize != "none":
             g_ref = g_ref.reshape(bias.size, -1) @ weights
-    if normalize == "none":
+    return labelled_conductance(
+        junction,
+        bias,
+        g,
+        None if normalize == "none" else g_ref,
+        normalize=normalize,
+        temperature=temperature,
+        n_modes=n_modes,
+        convention="BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); "
+        "finite temperature: convolution with -df/dE",
+        method="continuum BdG mode matching (physcore.semidirac, numba)",
+        max_current_violation=worst,
+    )
+
+
+def check_conductance_options(bias, temperature, normalize, n_modes):
+    """Validate the options shared by every conductance calculation (continuum and lattice).
+
+    Returns ``(bias, temperature, n_modes)`` as a float array, a float and an int.
+    """
+    bias = _check_bias(bias)
+    try:
+        temperature = float(temperature)
+    except (TypeError, ValueError):
+        raise ValueError(f"temperature must be a real number >= 0, got {temperature!r}") from None
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
+    if isinstance(n_modes, bool) or int(n_modes) != n_modes or n_modes < 16:
+        raise ValueError(f"n_modes must be an integer >= 16, got {n_modes!r}")
+    return bias, temperature, int(n_modes)
+
+
+_CONDUCTANCE_UNITS = {
+    "normal": "G_NS / G_NN (dimensionless; G_NN: same junction with gap = 0)",
+    "channels": "G / (N(eV) e^2/h) (dimensionless; N: open channels at mu + eV)",
+    "none": "e^2/h per unit junction width (1/length), one spin and valley",
+}
+
+
+def labelled_conductance(
+    junction,
+    bias: np.ndarray,
+    g: np.ndarray,
+    g_reference: np.ndarray | None,
+    *,
+    normalize: str,
+    temperature: float,
+    n_modes: int,
+    convention: str,
+    method: str,
+    **extra_attrs,
+) -> xr.DataArray:
+    """The labelled conductance result that every solver returns (so that curves overlay).
+
+    ``g`` is the BTK integral in e^2/h per unit width; ``g_reference`` the normal-state
+    conductance (normalize="normal") or the open-channel count ("channels"), or None ("none").
+    Where the reference vanishes (no open channel) the normalized value is NaN.
+    """
+    if g_reference is None:
         values = g
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
-            values = np.where(g_ref > 0, g / np.where(g_ref > 0, g_ref, 1.0), np.nan)
-    units = {
-        "normal": "G_NS / G_NN (dimensionless; G_NN: same junction with gap = 0)",
-        "channels": "G / (N(eV) e^2/h) (dimensionless; N: open channels at mu + eV)",
-        "none": "e^2/h per unit junction width (1/length), one spin and valley",
-    }[normalize]
+            values = np.where(
+                g_reference > 0, g / np.where(g_reference > 0, g_reference, 1.0), np.nan
+            )
     attrs = {
         "long_name": "differential conductance dI/dV",
-        "units": units,
+        "units": _CONDUCTANCE_UNITS[normalize],
         "normalize": normalize,
         "temperature": temperature,
         "temperature_units": "energy (k_B = 1)",
         "bias_units": "energy (eV, measured from mu)",
         "n_modes": n_modes,
-        "convention": (
-            "BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); "
-            "finite temperature: convolution with -df/dE"
-        ),
-        "method": "continuum BdG mode matching (physcore.semidirac, numba)",
-        "max_current_violation": worst,
+        "convention": convention,
+        "method": method,
+        **extra_attrs,
         **junction.params(),
         **provenance(),
     }

@@ -9,8 +9,6 @@ solving), whose constructors raise ValueError naming the parameter.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from physcore import semidirac
@@ -75,16 +73,12 @@ def validate(point: dict) -> None:
     """Raise ValueError naming the parameter when ``point`` is out of range.
 
     Uses the solver's own checks without solving: the constructors of the model, barrier and
-    junction, and the bias check of :func:`physcore.semidirac.observables.conductance`; the
-    temperature and n_modes conditions are the ones its docstring states.
+    junction, and :func:`physcore.semidirac.observables.check_conductance_options`.
     """
     build_junction(point)
-    observables._check_bias(point["bias"])  # non-empty, finite, strictly increasing
-    temperature = point["temperature"]
-    if not (math.isfinite(temperature) and temperature >= 0):
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    if point["n_modes"] < 16:
-        raise ValueError(f"n_modes must be an integer >= 16, got {point['n_modes']!r}")
+    observables.check_conductance_options(
+        point["bias"], point["temperature"], point["normalize"], point["n_modes"]
+    )
 
 
 def compute(point: dict) -> dict:
