@@ -37,6 +37,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import qutip
 
+from .._validation import finite_real, positive_real
+
 __all__ = ["TwoQubitSystem", "AncillaBath", "CollisionModel", "SYSTEM_KINDS", "BATH_COUPLINGS"]
 
 SYSTEM_KINDS = ("xx", "xxz", "dm", "custom")
@@ -45,23 +47,6 @@ BATH_COUPLINGS = ("exchange", "xx")
 _I2 = qutip.qeye(2)
 _SZ, _SX, _SY = qutip.sigmaz(), qutip.sigmax(), qutip.sigmay()
 _SP, _SM = qutip.sigmap(), qutip.sigmam()
-
-
-def _finite(name: str, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return value
-
-
-def _positive(name: str, value) -> float:
-    value = _finite(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
 
 
 def _embed(op: qutip.Qobj, site: int, n: int = 4) -> qutip.Qobj:
@@ -112,10 +97,10 @@ class TwoQubitSystem:
     h12: qutip.Qobj | None = field(default=None, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "omega_1", _positive("omega_1", self.omega_1))
-        object.__setattr__(self, "omega_2", _positive("omega_2", self.omega_2))
-        object.__setattr__(self, "g", _finite("g", self.g))
-        object.__setattr__(self, "anisotropy", _finite("anisotropy", self.anisotropy))
+        object.__setattr__(self, "omega_1", positive_real("omega_1", self.omega_1))
+        object.__setattr__(self, "omega_2", positive_real("omega_2", self.omega_2))
+        object.__setattr__(self, "g", finite_real("g", self.g))
+        object.__setattr__(self, "anisotropy", finite_real("anisotropy", self.anisotropy))
         if self.kind not in SYSTEM_KINDS:
             raise ValueError(f"kind must be one of {SYSTEM_KINDS}, got {self.kind!r}")
         if self.kind == "custom":
@@ -170,12 +155,12 @@ class AncillaBath:
     frequency: float | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "temperature", _positive("temperature", self.temperature))
-        object.__setattr__(self, "strength", _finite("strength", self.strength))
+        object.__setattr__(self, "temperature", positive_real("temperature", self.temperature))
+        object.__setattr__(self, "strength", finite_real("strength", self.strength))
         if self.coupling not in BATH_COUPLINGS:
             raise ValueError(f"coupling must be one of {BATH_COUPLINGS}, got {self.coupling!r}")
         if self.frequency is not None:
-            object.__setattr__(self, "frequency", _positive("frequency", self.frequency))
+            object.__setattr__(self, "frequency", positive_real("frequency", self.frequency))
 
     def excited_population(self, omega: float) -> float:
         """Gibbs excited-state population ``1 / (1 + exp(omega / T))`` of an ancilla."""
@@ -211,7 +196,7 @@ class CollisionModel:
         for name in ("left", "right"):
             if not isinstance(getattr(self, name), AncillaBath):
                 raise ValueError(f"{name} must be an AncillaBath, got {getattr(self, name)!r}")
-        object.__setattr__(self, "tau", _positive("tau", self.tau))
+        object.__setattr__(self, "tau", positive_real("tau", self.tau))
 
     # -- convenience -----------------------------------------------------------------------
     def replace(self, **changes) -> CollisionModel:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+from .._validation import finite_real
 from .barriers import Barrier, check_barrier
 from .models import BandModel
 
@@ -80,28 +81,18 @@ class NSJunction:
         self.model = model
         self.orientation_deg = parse_orientation(orientation)
         self.theta = math.radians(self.orientation_deg)
-        self.mu = self._finite("mu", mu)
-        self.gap = self._finite("gap", gap)
+        self.mu = finite_real("mu", mu)
+        self.gap = finite_real("gap", gap)
         if self.gap < 0:
             raise ValueError(f"gap must be >= 0 (the gap Delta_0, energy units), got {gap!r}")
-        self.U0 = self._finite("U0", U0)
+        self.U0 = finite_real("U0", U0)
         if not self.mu + self.U0 > 0:
             raise ValueError(
                 "the superconductor's Fermi energy mu + U0 must be > 0, "
                 f"got mu={self.mu!r}, U0={self.U0!r}"
             )
         self.barrier = check_barrier(barrier)
-        self.phase = self._finite("phase", phase)
-
-    @staticmethod
-    def _finite(name: str, value) -> float:
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a real number, got {value!r}") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value!r}")
-        return value
+        self.phase = finite_real("phase", phase)
 
     def replace(self, **changes) -> NSJunction:
         """A copy with some parameters changed (validated again)."""

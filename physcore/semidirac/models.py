@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import finite_real, positive_real
+
 __all__ = ["BandModel", "SemiDirac", "Graphene", "Parabolic", "PAULI"]
 
 PAULI = {
@@ -35,20 +37,6 @@ PAULI = {
     "y": np.array([[0, -1j], [1j, 0]], dtype=complex),
     "z": np.array([[1, 0], [0, -1]], dtype=complex),
 }
-
-
-def _check_positive(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
-
-
-def _check_finite(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return value
 
 
 class BandModel:
@@ -118,9 +106,9 @@ class SemiDirac(BandModel):
     name = "semi-Dirac"
 
     def __post_init__(self):
-        object.__setattr__(self, "mass", _check_positive("mass", self.mass))
-        object.__setattr__(self, "velocity", _check_positive("velocity", self.velocity))
-        object.__setattr__(self, "delta", _check_finite("delta", self.delta))
+        object.__setattr__(self, "mass", positive_real("mass", self.mass))
+        object.__setattr__(self, "velocity", positive_real("velocity", self.velocity))
+        object.__setattr__(self, "delta", finite_real("delta", self.delta))
 
     def transport_coefficients(self, theta: float, q: float):
         c, s = math.cos(theta), math.sin(theta)
@@ -196,7 +184,7 @@ class Graphene(BandModel):
     name = "graphene"
 
     def __post_init__(self):
-        object.__setattr__(self, "velocity", _check_positive("velocity", self.velocity))
+        object.__setattr__(self, "velocity", positive_real("velocity", self.velocity))
 
     def transport_coefficients(self, theta: float, q: float):
         v = self.velocity
@@ -217,7 +205,7 @@ class Parabolic(BandModel):
     name = "parabolic"
 
     def __post_init__(self):
-        object.__setattr__(self, "mass", _check_positive("mass", self.mass))
+        object.__setattr__(self, "mass", positive_real("mass", self.mass))
 
     def transport_coefficients(self, theta: float, q: float):
         inv2m = 1.0 / (2.0 * self.mass)

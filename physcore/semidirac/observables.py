@@ -12,6 +12,7 @@ import numpy as np
 import scipy.special
 import xarray as xr
 
+from .._validation import finite_real
 from . import _kernels
 from ._modes import HOLE
 from ._quadrature import transverse_grid
@@ -108,8 +109,8 @@ _PAULI_Z = np.array([[1, 0], [0, -1]], complex)
 
 def scattering(junction, energy: float, q: float) -> ScatteringResult:
     """See :meth:`NSJunction.scattering`."""
-    energy = _finite_scalar("energy", energy)
-    q = _finite_scalar("q", q)
+    energy = finite_real("energy", energy)
+    q = finite_real("q", q)
     fin = finalize(junction)
     res = _kernels.scatter_point(energy, q, *fin.args())
     status, n_in, k_in, psi_in, n_out, k_out, psi_out, spec_out, prop_out, r = res[:10]
@@ -164,16 +165,6 @@ def scattering(junction, energy: float, q: float) -> ScatteringResult:
         pseudospin_incoming=spin_in,
         pseudospin_reflected=spin_out,
     )
-
-
-def _finite_scalar(name: str, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
 
 
 def _check_bias(bias) -> np.ndarray:
