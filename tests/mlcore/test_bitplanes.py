@@ -100,7 +100,8 @@ def test_requantization_moves_weights_by_at_most_half_a_step(seed):
     assert gained in (0, 1)
     assert set(torch.unique(torch.cat([layer.pos, layer.neg])).tolist()) <= {0.0, 1.0}
     assert (
-        float((layer.weight() - continuous).abs().max()) <= float(layer.step().detach()) / 2 + 1e-6
+        float((layer.weight() - continuous).detach().abs().max())
+        <= float(layer.step().detach()) / 2 + 1e-6
     )
     assert float(layer.step().detach()) == pytest.approx(step, rel=1e-6)
     assert torch.allclose(layer(x), before, atol=1e-5)  # forward already rounds
