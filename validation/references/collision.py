@@ -176,26 +176,29 @@ def perfect_rectification():
     )
 
 
+def _error_and_discord(tau: float, strength: float):
+    """g grid, local-approximation error (trace distance) and discord along it, and the
+    figure that shows both normalized to their peaks."""
+    from physcore.collision import coupling_sweep
+
+    g = np.linspace(0.25, 4.5, 18)
+    ds = coupling_sweep(_model("exchange", tau, strength), g, progress=False)
+    d, q = ds.trace_distance.values, ds.discord.values
+    plot = Plot(x=g, ours=d / d.max(), reference=q / q.max(), xlabel="g",
+                ylabel="error, discord / peak")  # fmt: skip
+    return g, d, q, plot
+
+
 @check(
     ERROR_FOLLOWS_CORRELATIONS,
     metric="|g at max error - g at max discord| over g in [0.25, 4.5] (grid step 0.25)",
     tolerance=0.0,
 )
 def error_follows_correlations():
-    from physcore.collision import coupling_sweep
-
-    g = np.linspace(0.25, 4.5, 18)
-    ds = coupling_sweep(_model("exchange", 1.0, 0.5), g, progress=False)
-    d, q = ds.trace_distance.values, ds.discord.values
+    g, d, q, plot = _error_and_discord(tau=1.0, strength=0.5)
     return Outcome(
         measured=float(abs(g[np.argmax(d)] - g[np.argmax(q)])),
-        plot=Plot(
-            x=g,
-            ours=d / d.max(),
-            reference=q / q.max(),
-            xlabel="g",
-            ylabel="error, discord / peak",
-        ),
+        plot=plot,
         note="tau = 1, J = 0.5: the error and discord peaks coincide near g tau = pi. In the "
         "continuum regime (tau = 0.2, J = 1) they are anti-correlated (see test_claims.py). "
         "Plot: ours = error / peak, reference = discord / peak.",
@@ -215,21 +218,11 @@ def error_follows_correlations():
 def error_follows_correlations_short_collisions():
     from scipy.stats import spearmanr
 
-    from physcore.collision import coupling_sweep
-
-    g = np.linspace(0.25, 4.5, 18)
-    ds = coupling_sweep(_model("exchange", 0.2, 1.0), g, progress=False)
-    d, q = ds.trace_distance.values, ds.discord.values
+    _, d, q, plot = _error_and_discord(tau=0.2, strength=1.0)
     rho = float(spearmanr(d, q).statistic)
     return Outcome(
         measured=1.0 - rho,
-        plot=Plot(
-            x=g,
-            ours=d / d.max(),
-            reference=q / q.max(),
-            xlabel="g",
-            ylabel="error, discord / peak",
-        ),
+        plot=plot,
         note=f"tau = 0.2, J = 1: Spearman rho(error, discord) = {rho:.2f} (a claim that holds "
         "would give rho near +1, measured near 0). Plot: ours = error / peak, reference = "
         "discord / peak.",
