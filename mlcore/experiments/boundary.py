@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import load_mnist_subset, train_test_split
 from ..models import LeNet5
 from ..quantization import finetune, quantize_uniform
-from ..records import RunCheckpoint, write_record
+from ..records import write_record
 from ..robust import attacks
 from ..robust.boundary import (
     NonlinearInputMapping,
@@ -30,6 +29,7 @@ from ..robust.boundary import (
     with_mapping,
 )
 from ..training import evaluate, fit, seed_everything
+from ._common import mnist_train_test, resolve_params, run_checkpoint
 
 __all__ = ["run_boundary", "plot_boundary", "DEFAULTS"]
 
@@ -81,23 +81,13 @@ def run_boundary(
     **overrides,
 ) -> dict:
     """Run the reproduction (knobs in :data:`DEFAULTS`) and return its numbers."""
-    unknown = set(overrides) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown parameters {sorted(unknown)}; allowed: {sorted(DEFAULTS)}")
-    p = {**DEFAULTS, **overrides}
+    p = resolve_params(DEFAULTS, overrides)
     eps = p["eps"]
     start = time.perf_counter()
-    data = load_mnist_subset()
-    if p["n_samples"]:
-        data, _ = train_test_split(data, test_fraction=1 - p["n_samples"] / len(data), seed=seed)
-    train, test = train_test_split(data, test_fraction=p["test_fraction"], seed=seed)
+    data, train, test = mnist_train_test(p, seed)
     attack_set = test.subset(np.arange(p["n_test_attack"])) if p["n_test_attack"] else test
-
-    # Every trained network and every attack evaluation is a step kept under
-    # out_dir/checkpoints: a killed run started again with the same parameters resumes there.
-    checkpoint = RunCheckpoint(
-        None if out_dir is None else Path(out_dir) / "checkpoints", "boundary", p, seed
-    )
+    # every trained network and every attack evaluation is a resumable step
+    checkpoint = run_checkpoint(out_dir, "boundary", p, seed)
 
     def pretrained(init_seed):
         seed_everything(init_seed)

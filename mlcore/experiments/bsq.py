@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import load_mnist_subset, train_test_split
 from ..models import LeNet5
 from ..quantization import BSQ, apply_scheme, finetune, quantizable_layers, quantize_uniform
-from ..records import RunCheckpoint, write_record
+from ..records import write_record
 from ..training import evaluate, fit, seed_everything
+from ._common import mnist_train_test, resolve_params, run_checkpoint
 
 __all__ = ["run_bsq", "plot_bsq", "DEFAULTS"]
 
@@ -52,25 +52,14 @@ def run_bsq(
 ) -> dict:
     """Run the reproduction and return its numbers (see :data:`DEFAULTS` for the knobs;
     ``n_samples`` takes a stratified subset of the 5000 digits for a quick run)."""
-    unknown = set(overrides) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown parameters {sorted(unknown)}; allowed: {sorted(DEFAULTS)}")
-    p = {**DEFAULTS, **overrides}
+    p = resolve_params(DEFAULTS, overrides)
     for a in p["alphas"]:
         if not a >= 0:
             raise ValueError(f"alpha must be >= 0, got {a}")
     start = time.perf_counter()
-    data = load_mnist_subset()
-    if p["n_samples"]:
-        data, _ = train_test_split(data, test_fraction=1 - p["n_samples"] / len(data), seed=seed)
-    train, test = train_test_split(data, test_fraction=p["test_fraction"], seed=seed)
-
-    # Finished steps (the pretrained network, each alpha, each uniform width) are kept under
-    # out_dir/checkpoints: a killed sweep started again with the same parameters resumes.
-    # Every step seeds itself, so a resumed run gives the same numbers as an uninterrupted one.
-    checkpoint = RunCheckpoint(
-        None if out_dir is None else Path(out_dir) / "checkpoints", "bsq", p, seed
-    )
+    data, train, test = mnist_train_test(p, seed)
+    # the pretrained network, each alpha and each uniform width are resumable steps
+    checkpoint = run_checkpoint(out_dir, "bsq", p, seed)
     seed_everything(seed)
     model = checkpoint.module(
         "pretrained_lenet5",
