@@ -9,7 +9,8 @@
 The HTML page has one row per check (paper, reference, source, metric, measured distance,
 tolerance, pass or fail) and, for checks that return curves, a figure with ours and the reference
 on the left and their difference on the right. ``report.json`` holds the same rows. The exit status
-is 1 when any selected check fails or raises, 2 when the selection is empty.
+is 1 when any selected check fails or raises, 2 when the selection is empty or ``--out`` cannot be
+written (checked before any check runs).
 """
 
 from __future__ import annotations
@@ -262,6 +263,10 @@ def main(argv=None) -> int:
     parser.add_argument("--fast", action="store_true", help="only the fast checks")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    problem = unwritable(args.out)
+    if problem:  # before any check runs: a full report takes minutes
+        print(f"error: --out {args.out}: {problem}", file=sys.stderr)
+        return 2
 
     checks = select(discover(), papers=args.paper, groups=args.group, fast=args.fast)
     if not checks and (args.paper or args.group):
@@ -284,6 +289,22 @@ def main(argv=None) -> int:
         print(f"{r.status} {r.check.key} ({r.check.reference.paper}): {r.check.metric}: {what}")
     print(f"{_summary(results)}; report: {html_path}, {json_path}")
     return 1 if failed else 0
+
+
+def unwritable(out: Path) -> str:
+    """Why the report folder ``out`` cannot be written, or "" when it can.
+
+    Creates ``out`` (and its parents) and a temporary file in it, then removes the file.
+    """
+    import tempfile
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        return f"cannot write the report there ({err.strerror or err}); choose another folder"
+    return ""
 
 
 def _summary(results: list[CheckResult]) -> str:

@@ -112,3 +112,28 @@ def test_documented_discrepancy_that_passes_fails_the_run(monkeypatch, tmp_path,
 
     assert report.main(["--out", str(tmp_path), "--no-progress"]) == 1
     assert "AGREES NOW test_report/now_agrees" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("where", ["under_a_file", "read_only"])
+def test_unwritable_out_is_refused_before_any_check_runs(
+    two_checks, monkeypatch, tmp_path, capsys, where
+):
+    import os
+
+    if where == "under_a_file":  # refused even for root: a file cannot hold a folder
+        (tmp_path / "file").write_text("not a folder")
+        out = tmp_path / "file" / "report"
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        out = tmp_path / "locked"
+        out.mkdir()
+        out.chmod(0o500)
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("checks ran although the report could not be written")
+
+    monkeypatch.setattr(report, "run_checks", must_not_run)
+    assert report.main(["--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: cannot write the report there" in err, err
