@@ -8,8 +8,11 @@ be faster here, the work is already inside LAPACK).
 A Hermiticity- and trace-preserving map is real in the two-qubit Pauli basis
 ``B_mu = s_a (x) s_b`` (the Pauli transfer matrix ``T_mu,nu = Tr[B_mu Phi(B_nu)] / 4``), and
 ``rho = sum_mu r_mu B_mu / 4`` with ``r_0 = 1``. The fixed point then solves the *real* 15x15
-system ``(1 - T[1:, 1:]) r' = T[1:, 0]``; the trace condition is built in. This is a quarter of
-the flops of the complex 16x16 null-space solve and needs no row replacement.
+system ``-D[1:, 1:] r' = D[1:, 0]`` for the transfer matrix ``D = T - 1`` of ``Phi - 1``; the
+trace condition is built in. This is a quarter of the flops of the complex 16x16 null-space
+solve and needs no row replacement. ``D`` is taken as given (the sweeps form it from ``U - 1``,
+:mod:`._increment`): subtracting the identity from ``T`` would lose the dissipative part of a
+short collision, which is ``O(J**2 tau**2)``.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ _VEC_B = np.stack([b.T.reshape(16) for b in _B], axis=1)  # (16 vec, 16 mu)
 def pauli_transfer_matrices(superops: np.ndarray) -> np.ndarray:
     """Real Pauli transfer matrices of column-stacking superoperators, (..., 16, 16) -> same.
 
-    ``T = V^dagger S V / 4`` with ``V[:, mu] = vec(B_mu)``; the imaginary part (zero for
+    ``T = V^dagger S V / 4`` (linear, and the identity maps to the identity, so ``Phi - 1``
+    maps to ``T - 1``) with ``V[:, mu] = vec(B_mu)``; the imaginary part (zero for
     Hermiticity-preserving maps, up to rounding) is dropped.
     """
     s = np.asarray(superops, dtype=complex)
@@ -56,22 +60,22 @@ def pauli_observables(ops: np.ndarray) -> np.ndarray:
     return np.real(np.einsum("...ij,mji->...m", o, _B)) / 4.0
 
 
-def pauli_fixed_points(transfer: np.ndarray) -> np.ndarray:
-    """Fixed points ``r`` (with ``r_0 = 1``) of stacked Pauli transfer matrices.
+def pauli_fixed_points(increments: np.ndarray) -> np.ndarray:
+    """Fixed points ``r`` (with ``r_0 = 1``) of stacked maps, from ``D = T - 1``.
 
     Parameters
     ----------
-    transfer : ndarray, shape (..., 16, 16), real
-        Trace-preserving maps (first row ``(1, 0, ..., 0)``).
+    increments : ndarray, shape (..., 16, 16), real
+        Pauli transfer matrices of ``Phi - 1`` for trace-preserving maps ``Phi`` (first row
+        zero); :func:`pauli_transfer_matrices` of ``Phi - 1`` gives them.
 
     Returns
     -------
     ndarray, shape (..., 16)
         Pauli coordinates of the fixed points; ``np.linalg.LinAlgError`` if any is not unique.
     """
-    t = np.asarray(transfer, dtype=float)
-    a = np.eye(15) - t[..., 1:, 1:]
-    x = np.linalg.solve(a, t[..., 1:, 0:1])[..., 0]
+    d = np.asarray(increments, dtype=float)
+    x = np.linalg.solve(-d[..., 1:, 1:], d[..., 1:, 0:1])[..., 0]
     return np.concatenate([np.ones(x.shape[:-1] + (1,)), x], axis=-1)
 
 

@@ -19,6 +19,12 @@ The map on the system is ``Phi(rho) = Tr_A[U (rho (x) eta) U^dagger]`` with Krau
 Because ``Phi`` is linear in the ancilla weights, ``Phi = sum_j p_j S_j`` with four
 temperature-independent superoperators ``S_j`` (:func:`map_components`): a temperature sweep
 reuses one unitary per coupling.
+
+At short collision times ``Phi = 1 + O(tau)`` and its dissipative part is ``O(J**2 tau**2)``:
+the steady states, heat and work are therefore computed from ``Phi - 1`` formed directly from
+``U - 1`` (:func:`map_increment`, :func:`collision_observable_changes`; the equations are in
+:mod:`._increment`), never by subtracting the identity from ``Phi``. The Kraus operators and
+:func:`collision_map` remain the QuTiP reference.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
+from . import _increment
 from .model import CollisionModel, check_scheme
 
 __all__ = [
@@ -35,9 +42,12 @@ __all__ = [
     "collision_map",
     "ancilla_weights",
     "map_components",
-    "unitary_components",
-    "unitary_observables",
-    "collision_observables",
+    "collision_increment",
+    "inter_system_increment",
+    "total_increment",
+    "map_increment_components",
+    "map_increment",
+    "collision_observable_changes",
 ]
 
 _DIMS_S = [[2, 2], [2, 2]]
@@ -90,56 +100,83 @@ def collision_map(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
     return qutip.kraus_to_super(collision_kraus(model, scheme))
 
 
-def unitary_components(u: np.ndarray, post: np.ndarray | None = None) -> np.ndarray:
-    """Superoperators ``S_j`` from collision unitaries (plain arrays).
+def collision_increment(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
+    """``U - 1`` of the collision step, computed without cancellation (16x16 array).
 
-    ``u``: (..., 16, 16) unitaries on (system, ancilla pair); ``post``: optional (..., 4, 4)
-    system unitary applied after the collision (the local scheme's ``H_12`` step).
-    Returns (..., 4, 16, 16), column stacking.
+    ``U = exp(-i tau G)`` with ``G`` from :meth:`.CollisionModel.collision_generator` (its trace,
+    a global phase, removed); see :mod:`._increment`.
     """
-    blocks = np.asarray(u).reshape(u.shape[:-2] + (4, 4, 4, 4))  # [s_out, a_out, s_in, a_in]
-    if post is not None:
-        blocks = np.einsum("...ab,...bicj->...aicj", post, blocks)
-    # vec(K rho K^dagger) = (conj(K) (x) K) vec(rho) in column stacking
-    s = np.einsum("...xiyj,...uivj->...jxuyv", blocks.conj(), blocks)
-    return s.reshape(u.shape[:-2] + (4, 16, 16))
+    return _increment.unitary_increment(model.collision_generator(scheme).full(), model.tau)
 
 
-def unitary_observables(u: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``O_j = <j| U^dagger X U |j>`` per ancilla-pair state j; (..., 16, 16) -> (..., 4, 4, 4)."""
-    m = np.swapaxes(u.conj(), -1, -2) @ x @ u
-    m = m.reshape(m.shape[:-2] + (4, 4, 4, 4))
-    return np.stack([m[..., :, j, :, j] for j in range(4)], axis=-3)
+def inter_system_increment(model: CollisionModel) -> np.ndarray:
+    """``exp(-i tau H_12) - 1`` of the local scheme's separate step (4x4 array)."""
+    return _increment.unitary_increment(model.system.h_interaction().full(), model.tau)
+
+
+def total_increment(collision: np.ndarray, step: np.ndarray | None) -> np.ndarray:
+    """``U_tot - 1`` for ``U_tot = (P (x) 1_A) U``, from ``A = U - 1`` and ``B = P - 1``.
+
+    ``U_tot - 1 = A + B' + B' A`` with ``B' = B (x) 1_A`` (stacks broadcast); ``step=None``
+    returns ``A`` (the exact scheme has no separate step).
+    """
+    if step is None:
+        return collision
+    b = _increment.embed_system(step)
+    return collision + b + b @ collision
+
+
+def map_increment_components(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
+    """``Phi_j - 1`` with ``Phi - 1 = sum_j p_j (Phi_j - 1)``, shape (4, 16, 16), complex.
+
+    The same decomposition as :func:`map_components`, but each change is formed from
+    ``A = U - 1`` (module :mod:`._increment`) and stays accurate at short collision times, where
+    ``Phi_j`` itself is the identity to within rounding of the dissipative part.
+    """
+    scheme = check_scheme(scheme)
+    step = inter_system_increment(model) if scheme == "local" else None
+    a = total_increment(collision_increment(model, scheme), step)
+    return _increment.increment_components(a)
+
+
+def map_increment(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
+    """``Phi - 1`` of one collision as a QuTiP superoperator (16x16, column stacking).
+
+    ``(Phi - 1) / tau`` tends to the local Lindblad generator as ``tau -> 0`` at fixed
+    ``J**2 tau`` (:mod:`.lindblad`); fixed points and currents are computed from this.
+    """
+    s = np.einsum("j,jab->ab", ancilla_weights(model), map_increment_components(model, scheme))
+    return qutip.Qobj(s, dims=[_DIMS_S, _DIMS_S], superrep="super")
 
 
 def map_components(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
     """Superoperators ``S_j`` with ``Phi = sum_j p_j S_j``, shape (4, 16, 16), complex.
 
     ``S_j`` is the map for the ancilla pair prepared in basis state ``j = 2 j_L + j_R``; it does
-    not depend on the temperatures (column-stacking convention, like QuTiP).
+    not depend on the temperatures (column-stacking convention, like QuTiP). Formed as
+    ``1 + (S_j - 1)`` from :func:`map_increment_components`.
     """
-    scheme = check_scheme(scheme)
-    post = inter_system_step(model).full() if scheme == "local" else None
-    return unitary_components(collision_unitary(model, scheme).full(), post)
+    return np.eye(16) + map_increment_components(model, scheme)
 
 
-def collision_observables(model: CollisionModel, scheme: str = "exact") -> dict[str, np.ndarray]:
-    """Heisenberg-picture energies after one collision, per ancilla basis state.
+def collision_observable_changes(
+    model: CollisionModel, scheme: str = "exact"
+) -> dict[str, np.ndarray]:
+    """Heisenberg-picture energy changes of one collision, per ancilla basis state.
 
     Returns a dict with keys ``"ancilla_left"``, ``"ancilla_right"``, ``"interaction"``; each an
-    array ``O_j`` of shape (4, 4, 4) such that, after a collision of the system state ``rho``,
-    ``Tr[X sigma] = sum_j p_j Tr[O_j rho]`` for X the left ancilla energy, the right ancilla
-    energy and ``V_L + V_R``; and ``"interaction_before"``, ``<j|V_L + V_R|j>``, for
-    ``Tr[V (rho (x) eta)]``. The heat and work of a collision are linear in ``rho`` through
-    these (used by the batched sweeps). In the local scheme they refer to the collision step,
-    which comes before the ``H_12`` step.
+    array ``O_j = <j| U^dagger X U - X |j>`` of shape (4, 4, 4) such that one collision of the
+    system state ``rho`` changes ``Tr[X ...]`` by ``sum_j p_j Tr[O_j rho]``, for X the left
+    ancilla energy, the right ancilla energy and ``V_L + V_R``. The heat and the switching work
+    of a collision are linear in ``rho`` through these: ``Q_i = -sum_j p_j Tr[O_j rho]``. In the
+    local scheme they refer to the collision step (the ``H_12`` step does not touch the
+    ancillas or ``V``). Formed from ``A = U - 1`` (:mod:`._increment`), so the O(tau**2) changes
+    keep their digits.
     """
-    scheme = check_scheme(scheme)
-    u = collision_unitary(model, scheme).full()
+    a = collision_increment(model, check_scheme(scheme))
     hl, hr = model.ancilla_hamiltonians()
     vl, vr = model.interactions()
-    out = {}
-    for key, x in (("ancilla_left", hl), ("ancilla_right", hr), ("interaction", vl + vr)):
-        out[key] = unitary_observables(u, x.full())
-    out["interaction_before"] = unitary_observables(np.eye(16), (vl + vr).full())
-    return out
+    return {
+        key: _increment.observable_changes(a, x.full())
+        for key, x in (("ancilla_left", hl), ("ancilla_right", hr), ("interaction", vl + vr))
+    }

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import qutip
 
-from .maps import ancilla_weights, collision_map, collision_observables
+from .maps import ancilla_weights, collision_map, collision_observable_changes, map_increment
 from .model import CollisionModel, check_scheme
-from .steady import check_density_matrix, fixed_point
+from .steady import check_density_matrix, increment_fixed_point
 
 __all__ = ["CollisionSolver", "CollisionResult", "collision_evolve"]
 
@@ -65,23 +65,19 @@ class CollisionSolver:
             )
         self.options = {**self.solver_options, **options}
         self.map = collision_map(model, scheme)
-        self._superop = self.map.full()
+        # steps, heat and energy from the changes Phi - 1 and U^+ X U - X (see ._increment):
+        # they are O(J**2 tau**2) at short collisions and are never formed by a subtraction
+        self._increment = map_increment(model, scheme).full()
         w = ancilla_weights(model)
-        obs = collision_observables(model, scheme)
-        self._anc_left = np.einsum("j,jab->ab", w, obs["ancilla_left"])
-        self._anc_right = np.einsum("j,jab->ab", w, obs["ancilla_right"])
-        eta_l, eta_r = model.ancilla_states()
-        wl, wr = model.ancilla_frequencies
-        self._e0 = (
-            0.5 * wl * float(np.real(eta_l.full()[0, 0] - eta_l.full()[1, 1])),
-            0.5 * wr * float(np.real(eta_r.full()[0, 0] - eta_r.full()[1, 1])),
-        )
+        changes = collision_observable_changes(model, scheme)
+        self._heat_left = -np.einsum("j,jab->ab", w, changes["ancilla_left"])
+        self._heat_right = -np.einsum("j,jab->ab", w, changes["ancilla_right"])
         self._h_s = model.system.hamiltonian().full()
         self._rho = None
 
     def steady_state(self) -> qutip.Qobj:
-        """Fixed point of the map (direct null-space solve)."""
-        return fixed_point(self._superop)
+        """Fixed point of the map (direct null-space solve on ``Phi - 1``)."""
+        return increment_fixed_point(self._increment)
 
     def start(self, rho0) -> None:
         """Set the system state before the first collision."""
@@ -89,11 +85,11 @@ class CollisionSolver:
 
     def _collide(self):
         rho = self._rho
-        new = (self._superop @ rho.T.reshape(16)).reshape(4, 4).T
-        q_l = -(np.trace(self._anc_left @ rho).real - self._e0[0])
-        q_r = -(np.trace(self._anc_right @ rho).real - self._e0[1])
-        d_e = np.trace(self._h_s @ (new - rho)).real
-        self._rho = new
+        change = (self._increment @ rho.T.reshape(16)).reshape(4, 4).T
+        q_l = np.trace(self._heat_left @ rho).real
+        q_r = np.trace(self._heat_right @ rho).real
+        d_e = np.trace(self._h_s @ change).real
+        self._rho = rho + change
         return q_l, q_r, d_e - q_l - q_r
 
     def step(self) -> qutip.Qobj:

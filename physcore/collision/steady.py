@@ -15,11 +15,12 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
-from .maps import collision_map
+from .maps import map_increment
 from .model import CollisionModel
 
 __all__ = [
     "fixed_point",
+    "increment_fixed_point",
     "qutip_fixed_point",
     "state_checks",
     "check_density_matrix",
@@ -76,7 +77,7 @@ def fixed_point(superop, *, atol: float = 1e-9) -> qutip.Qobj:
     Parameters
     ----------
     superop : Qobj or ndarray
-        16x16 superoperator (column stacking, as :func:`qutip.operator_to_vector`).
+        16x16 superoperator ``Phi`` (column stacking, as :func:`qutip.operator_to_vector`).
     atol : float
         Tolerance of the trace/hermiticity/positivity checks of the result.
 
@@ -90,12 +91,31 @@ def fixed_point(superop, *, atol: float = 1e-9) -> qutip.Qobj:
     ValueError
         Wrong shape; RuntimeError when the fixed point is not unique (singular system) or the
         result fails the density-matrix checks.
+
+    Notes
+    -----
+    ``Phi - 1`` is formed here by a subtraction, which loses the map's dissipative part at
+    short collision times (it is ``O(J**2 tau**2)``); :func:`increment_fixed_point` takes
+    ``Phi - 1`` directly (:func:`.maps.map_increment`).
     """
-    e = _as_superop(superop)
-    a = e - np.eye(16)
-    a[0, :] = np.eye(4).reshape(16)  # trace row: sum of rho_kk (column stacking: 5 k)
+    return increment_fixed_point(_as_superop(superop) - np.eye(16), atol=atol)
+
+
+def increment_fixed_point(increment, *, atol: float = 1e-9) -> qutip.Qobj:
+    """Steady state from ``Phi - 1`` (16x16, column stacking), the map minus the identity.
+
+    Solves ``(Phi - 1) vec(rho) = 0`` with the trace row in place of row 0 (see the module
+    notes); the trace row is scaled to the size of ``Phi - 1`` so that the solve stays balanced
+    when ``Phi - 1`` is of order ``tau``. Parameters, returns and errors as
+    :func:`fixed_point`.
+    """
+    a = _as_superop(increment, "increment").copy()
+    scale = float(np.abs(a).max())
+    if scale == 0.0:
+        raise RuntimeError("the map has no unique fixed point (it is the identity)")
+    a[0, :] = scale * np.eye(4).reshape(16)  # trace row: sum of rho_kk (column stacking: 5 k)
     rhs = np.zeros(16, complex)
-    rhs[0] = 1.0
+    rhs[0] = scale
     try:
         x = np.linalg.solve(a, rhs)
     except np.linalg.LinAlgError as err:
@@ -118,8 +138,9 @@ def qutip_fixed_point(superop: qutip.Qobj) -> qutip.Qobj:
 
 
 def collision_steady_state(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
-    """Steady state of the collision model (``"exact"`` or ``"local"`` scheme)."""
-    return fixed_point(collision_map(model, scheme))
+    """Steady state of the collision model (``"exact"`` or ``"local"`` scheme), from
+    ``Phi - 1`` (:func:`.maps.map_increment`), accurate down to short collision times."""
+    return increment_fixed_point(map_increment(model, scheme))
 
 
 def trace_distance(rho, sigma) -> float:

@@ -2,9 +2,11 @@
 
 The collision map is linear in the ancilla weights, ``Phi = sum_j p_j S_j``
 (:func:`.maps.map_components`), and so are the heat and the switching work
-(:func:`.maps.collision_observables`). A sweep builds the temperature-independent pieces once per
-coupling ``g`` (one 16x16 matrix exponential each), converts them to real Pauli transfer matrices,
-and then solves all fixed points of the grid in one stacked call (:mod:`._batched`). QuTiP
+(:func:`.maps.collision_observable_changes`). A sweep builds the temperature-independent pieces
+once per coupling ``g`` (one 16x16 propagator increment ``U - 1`` each), converts them to real
+Pauli transfer matrices of ``S_j - 1``, and then solves all fixed points of the grid in one
+stacked call (:mod:`._batched`). Like the one-point API, it never subtracts the identity from a
+map, so the sweeps stay accurate at short collision times (:mod:`._increment`). QuTiP
 remains the reference: the tests compare these numbers with ``qutip.steadystate``.
 
 Results are :class:`xarray.Dataset` objects whose attrs record the model parameters and the
@@ -22,14 +24,21 @@ import scipy
 import xarray as xr
 from tqdm.auto import tqdm
 
-from . import _batched
+from . import _batched, _increment
 from .correlations import correlation_measures
-from .maps import unitary_components, unitary_observables
+from .maps import total_increment
 from .model import CollisionModel, check_scheme
 from .steady import trace_distance
 from .thermo import rectification_ratio
 
-__all__ = ["SweepPieces", "sweep_pieces", "batched_steady", "coupling_sweep", "rectification_map"]
+__all__ = [
+    "SweepPieces",
+    "check_couplings",
+    "sweep_pieces",
+    "batched_steady",
+    "coupling_sweep",
+    "rectification_map",
+]
 
 
 def _versions() -> dict[str, str]:
@@ -58,54 +67,67 @@ def _model_attrs(model: CollisionModel) -> dict[str, str]:
 class SweepPieces:
     """Temperature-independent pieces of one or more couplings (plain arrays).
 
-    transfer : (n_g, 4, 16, 16) real Pauli transfer matrices of ``S_j``.
-    heat_left, heat_right, interaction_after, interaction_before : (n_g, 4, 16) real Pauli
-        coordinates of the observables of :func:`.maps.collision_observables`.
+    increment : (n_g, 4, 16, 16) real Pauli transfer matrices of ``S_j - 1`` (the map of
+        ancilla-pair state j minus the identity, formed from ``U - 1``: :mod:`._increment`).
+    ancilla_left, ancilla_right, interaction : (n_g, 4, 16) real Pauli coordinates of the
+        energy changes ``O_j`` of :func:`.maps.collision_observable_changes`.
     """
 
-    transfer: np.ndarray
+    increment: np.ndarray
     ancilla_left: np.ndarray
     ancilla_right: np.ndarray
-    interaction_after: np.ndarray
-    interaction_before: np.ndarray
+    interaction: np.ndarray
 
 
-def _expm_hermitian(h: np.ndarray, tau: float) -> np.ndarray:
-    """``exp(-i tau h)`` for stacked Hermitian ``h`` via one batched ``eigh`` (faster than
-    calling ``expm`` per point; exact for Hermitian generators)."""
-    e, v = np.linalg.eigh(h)
-    return (v * np.exp(-1j * tau * e)[..., None, :]) @ np.swapaxes(v.conj(), -1, -2)
+def check_couplings(g_values, name: str = "g_values") -> np.ndarray:
+    """``g_values`` as a non-empty 1-d float array of finite couplings; ValueError otherwise."""
+    arr = np.asarray(g_values)
+    if arr.ndim != 1 or arr.size < 1:
+        raise ValueError(
+            f"{name} must be a non-empty 1-d array of couplings, got shape {arr.shape}"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold finite real couplings, got dtype {arr.dtype}")
+    arr = arr.astype(float)
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ValueError(
+            f"{name} must hold finite real couplings, got {arr[bad[0]]} at index {bad[0]}"
+        )
+    return arr
 
 
 def sweep_pieces(model: CollisionModel, g_values, scheme: str = "exact") -> SweepPieces:
     """Build :class:`SweepPieces` of ``model`` for each coupling in ``g_values``.
 
     ``H_12`` is linear in g for the named kinds, so the generators are
-    ``G(g) = G(0) + g dG/dg`` and all unitaries come from one batched eigen-decomposition.
+    ``G(g) = G(0) + g dG/dg``; all propagator increments ``U - 1`` come from one batched
+    scaling-and-squaring series (:func:`._increment.unitary_increment`).
     """
     scheme = check_scheme(scheme)
     if model.system.kind == "custom":
         raise ValueError("sweeps over g need a named system kind (H_12 proportional to g)")
-    g = np.asarray(g_values, dtype=float).reshape(-1)
-    base = model.replace(g=0.0)
+    g = check_couplings(g_values)
     unit = model.replace(g=1.0)
-    g0 = base.collision_generator(scheme).full()
+    g0 = model.replace(g=0.0).collision_generator(scheme).full()
     dg = unit.collision_generator(scheme).full() - g0
-    u = _expm_hermitian(g0[None] + g[:, None, None] * dg[None], model.tau)
-    post = None
+    a = _increment.unitary_increment(g0[None] + g[:, None, None] * dg[None], model.tau)
+    step = None
     if scheme == "local":
         h12 = unit.system.h_interaction().full()
-        post = _expm_hermitian(g[:, None, None] * h12[None], model.tau)
+        step = _increment.unitary_increment(g[:, None, None] * h12[None], model.tau)
     hl, hr = model.ancilla_hamiltonians()
     vl, vr = model.interactions()
-    v = (vl + vr).full()
-    before = unitary_observables(np.eye(16), v)
+
+    def change(x):  # Pauli coordinates of <j|U^+ X U - X|j>, (n_g, 4, 16)
+        return _batched.pauli_observables(_increment.observable_changes(a, x.full()))
+
+    increments = _increment.increment_components(total_increment(a, step))
     return SweepPieces(
-        transfer=_batched.pauli_transfer_matrices(unitary_components(u, post)),
-        ancilla_left=_batched.pauli_observables(unitary_observables(u, hl.full())),
-        ancilla_right=_batched.pauli_observables(unitary_observables(u, hr.full())),
-        interaction_after=_batched.pauli_observables(unitary_observables(u, v)),
-        interaction_before=np.broadcast_to(_batched.pauli_observables(before), (g.size, 4, 16)),
+        increment=_batched.pauli_transfer_matrices(increments),
+        ancilla_left=change(hl),
+        ancilla_right=change(hr),
+        interaction=change(vl + vr),
     )
 
 
@@ -117,7 +139,7 @@ def _weights(p_left: np.ndarray, p_right: np.ndarray) -> np.ndarray:
     return (left[..., :, None] * right[..., None, :]).reshape(left.shape[:-1] + (4,))
 
 
-def batched_steady(pieces: SweepPieces, p_left, p_right, omega_left, omega_right) -> dict:
+def batched_steady(pieces: SweepPieces, p_left, p_right) -> dict:
     """Steady states, heat and switching work on a (n_g, n_T) grid.
 
     Parameters
@@ -126,30 +148,27 @@ def batched_steady(pieces: SweepPieces, p_left, p_right, omega_left, omega_right
         For n_g couplings.
     p_left, p_right : array_like, shape (n_T,)
         Excited populations of the ancillas (one entry per temperature point).
-    omega_left, omega_right : float
-        Ancilla frequencies (for the fresh ancillas' energy).
 
     Returns
     -------
     dict of ndarrays
         ``"pauli"`` (n_g, n_T, 16), ``"heat_left"``, ``"heat_right"``, ``"work_switching"``
-        (n_g, n_T), per collision.
+        (n_g, n_T), energies per collision. All come from changes (``Phi - 1`` and
+        ``U^dagger X U - X``), so they keep their digits at short collision times.
     """
     w = _weights(p_left, p_right)  # (n_T, 4)
-    n_g = pieces.transfer.shape[0]
-    transfer = (w @ pieces.transfer.reshape(n_g, 4, 256)).reshape(n_g, w.shape[0], 16, 16)
-    r = _batched.pauli_fixed_points(transfer)
+    n_g = pieces.increment.shape[0]
+    increment = (w @ pieces.increment.reshape(n_g, 4, 256)).reshape(n_g, w.shape[0], 16, 16)
+    r = _batched.pauli_fixed_points(increment)
 
-    def expect(obs):  # sum_j p_j Tr[O_j rho] on the grid
+    def change(obs):  # sum_j p_j Tr[O_j rho] on the grid
         return ((w @ obs) * r).sum(axis=-1)
 
-    e0_left = 0.5 * omega_left * (2.0 * np.asarray(p_left, float) - 1.0)
-    e0_right = 0.5 * omega_right * (2.0 * np.asarray(p_right, float) - 1.0)
     return {
         "pauli": r,
-        "heat_left": -(expect(pieces.ancilla_left) - e0_left[None, :]),
-        "heat_right": -(expect(pieces.ancilla_right) - e0_right[None, :]),
-        "work_switching": expect(pieces.interaction_before) - expect(pieces.interaction_after),
+        "heat_left": -change(pieces.ancilla_left),
+        "heat_right": -change(pieces.ancilla_right),
+        "work_switching": -change(pieces.interaction),
     }
 
 
@@ -164,14 +183,11 @@ def coupling_sweep(
     and (``with_correlations``) concurrence, mutual information, negativity and discord (bits)
     of the exact steady state.
     """
-    g = np.asarray(g_values, dtype=float)
-    if g.ndim != 1 or g.size < 1:
-        raise ValueError("g_values must be a non-empty 1-d array of couplings")
+    g = check_couplings(g_values)
     p_l, p_r = model.ancilla_populations
-    w_l, w_r = model.ancilla_frequencies
     out, states = {}, {}
     for scheme in ("exact", "local"):
-        res = batched_steady(sweep_pieces(model, g, scheme), [p_l], [p_r], w_l, w_r)
+        res = batched_steady(sweep_pieces(model, g, scheme), [p_l], [p_r])
         states[scheme] = _batched.pauli_to_density(res["pauli"][:, 0])
         out[f"current_left_{scheme}"] = res["heat_left"][:, 0] / model.tau
         out[f"current_right_{scheme}"] = res["heat_right"][:, 0] / model.tau
@@ -219,10 +235,10 @@ def rectification_map(
     rectification. ``pieces`` reuses prebuilt :class:`SweepPieces` for ``g_values``.
     """
     scheme = check_scheme(scheme)
-    g = np.asarray(g_values, dtype=float)
+    g = check_couplings(g_values)
     bias = np.asarray(biases, dtype=float)
-    if g.ndim != 1 or bias.ndim != 1 or g.size < 1 or bias.size < 1:
-        raise ValueError("g_values and biases must be non-empty 1-d arrays")
+    if bias.ndim != 1 or bias.size < 1:
+        raise ValueError(f"biases must be a non-empty 1-d array, got shape {bias.shape}")
     if np.any(bias <= 0) or not np.all(np.isfinite(bias)):
         raise ValueError("biases must be finite temperature differences > 0")
     if pieces is None:
@@ -235,8 +251,8 @@ def rectification_map(
         return 0.5 * (1.0 - np.tanh(0.5 * omega / temperature))
 
     cold = np.full_like(t_hot, t_cold)
-    fwd = batched_steady(pieces, populations(w_l, t_hot), populations(w_r, cold), w_l, w_r)
-    bwd = batched_steady(pieces, populations(w_l, cold), populations(w_r, t_hot), w_l, w_r)
+    fwd = batched_steady(pieces, populations(w_l, t_hot), populations(w_r, cold))
+    bwd = batched_steady(pieces, populations(w_l, cold), populations(w_r, t_hot))
     data = {}
     for name, res in (("forward", fwd), ("backward", bwd)):
         data[f"current_left_{name}"] = res["heat_left"] / model.tau

@@ -32,7 +32,7 @@ def test_batched_fixed_points_agree_with_qutip(asymmetric_model, scheme):
     temps = [(2.0, 0.5), (0.3, 4.0)]
     p_l = [0.5 * (1 - np.tanh(0.5 * 1.0 / tl)) for tl, _ in temps]
     p_r = [0.5 * (1 - np.tanh(0.5 * 1.3 / tr)) for _, tr in temps]
-    res = batched_steady(pieces, p_l, p_r, 1.0, 1.3)
+    res = batched_steady(pieces, p_l, p_r)
     rho = _batched.pauli_to_density(res["pauli"])
     for i, gi in enumerate(g):
         for k, (tl, tr) in enumerate(temps):
