@@ -26,7 +26,9 @@ PARAMETERS = {
     "omega_1": Parameter("float", 1.0, doc="frequency w1 > 0 of qubit 1 (energy)"),
     "omega_2": Parameter("float", 1.0, doc="frequency w2 > 0 of qubit 2 (energy)"),
     "kind": Parameter("str", "xx", doc="inter-system Hamiltonian H_12", choices=_KINDS),
-    "anisotropy": Parameter("float", 1.0, doc="sz-sz weight of kind 'xxz'"),
+    "anisotropy": Parameter(
+        "float", 1.0, doc="sz-sz weight of kind 'xxz'", needs={"kind": ("xxz",)}
+    ),
     "tau": Parameter("float", 0.1, doc="collision time tau > 0 (inverse energy)"),
     "g": Parameter("float", None, vector=True, doc="inter-system coupling g (energy)"),
 }
@@ -38,7 +40,9 @@ for _side in ("left", "right"):
                 "str", "exchange", doc=f"{_side} system-ancilla coupling",
                 choices=collision.model.BATH_COUPLINGS,
             ),
-            f"strength_{_side}": Parameter("float", 1.0, doc=f"{_side} coupling J (energy)"),
+            f"strength_{_side}": Parameter(
+                "float", 1.0, doc=f"{_side} coupling J != 0 (energy)"
+            ),
             f"frequency_{_side}": Parameter(
                 "float_or_str", "resonant", doc=f"{_side} ancilla frequency > 0, or 'resonant'"
             ),
@@ -93,8 +97,19 @@ def build_model(point: dict, g: float = 0.0) -> collision.CollisionModel:
 
 
 def validate(point: dict) -> None:
-    """Raise ValueError naming the parameter when ``point`` is out of range (no solving)."""
+    """Raise ValueError naming the parameter when ``point`` is out of range (no solving).
+
+    Besides the model's own checks, a bath strength of 0 is refused: such a bath exchanges
+    nothing, so its heat current is zero by construction, and at g = 0 its qubit is isolated and
+    the steady state is not unique (the steady-state solve is singular).
+    """
     build_model(point)
+    for side in ("left", "right"):
+        if point[f"strength_{side}"] == 0.0:
+            raise ValueError(
+                f"strength_{side} must be nonzero: a bath with no coupling exchanges no heat and "
+                "leaves the steady state undetermined (singular at g = 0)"
+            )
     g = np.asarray(point["g"], dtype=float)
     if not np.all(np.isfinite(g)):
         raise ValueError("g must hold finite couplings")

@@ -30,20 +30,49 @@ _BARRIERS = {
 
 PARAMETERS = {
     "model": Parameter("str", "semi-Dirac", doc="band model", choices=tuple(_MODELS)),
-    "mass": Parameter("float", 1.0, doc="mass m > 0 of the quadratic axis (semi-Dirac, parabolic)"),
-    "velocity": Parameter("float", 1.0, doc="velocity v > 0 of the linear axis (energy x length)"),
-    "delta": Parameter("float", 0.0, doc="semi-Dirac merging parameter (energy)"),
+    "mass": Parameter(
+        "float",
+        1.0,
+        doc="mass m > 0 of the quadratic axis (semi-Dirac, parabolic)",
+        needs={"model": ("semi-Dirac", "parabolic")},
+    ),
+    "velocity": Parameter(
+        "float",
+        1.0,
+        doc="velocity v > 0 of the linear axis (energy x length)",
+        needs={"model": ("semi-Dirac", "graphene")},
+    ),
+    "delta": Parameter(
+        "float", 0.0, doc="semi-Dirac merging parameter (energy)", needs={"model": ("semi-Dirac",)}
+    ),
     "orientation": Parameter(
-        "float_or_str", "linear", doc="'linear', 'quadratic' or degrees from the linear axis"
+        "float_or_str",
+        "linear",
+        doc="'linear', 'quadratic' or degrees from the linear axis",
+        needs={"model": ("semi-Dirac",)},  # graphene and the parabolic gas are isotropic
     ),
     "mu": Parameter("float", None, doc="Fermi energy of the normal region (energy)"),
     "gap": Parameter("float", None, doc="superconducting gap Delta_0 >= 0 (energy)"),
     "U0": Parameter("float", 0.0, doc="extra doping of the superconductor (energy)"),
     "barrier": Parameter("str", "none", doc="interface barrier kind", choices=tuple(_BARRIERS)),
-    "Z": Parameter("float", 0.0, doc="BTK strength of a delta barrier (dimensionless)"),
-    "chi": Parameter("float", 0.0, doc="thin-barrier strength V0 d / (hbar v) (dimensionless)"),
-    "height": Parameter("float", 0.0, doc="rectangular barrier height (energy)"),
-    "width": Parameter("float", 0.0, doc="rectangular barrier width (length)"),
+    "Z": Parameter(
+        "float",
+        0.0,
+        doc="BTK strength of a delta barrier (dimensionless)",
+        needs={"barrier": ("delta",)},
+    ),
+    "chi": Parameter(
+        "float",
+        0.0,
+        doc="thin-barrier strength V0 d / (hbar v) (dimensionless)",
+        needs={"barrier": ("thin",)},
+    ),
+    "height": Parameter(
+        "float", 0.0, doc="rectangular barrier height (energy)", needs={"barrier": ("rectangular",)}
+    ),
+    "width": Parameter(
+        "float", 0.0, doc="rectangular barrier width (length)", needs={"barrier": ("rectangular",)}
+    ),
     "temperature": Parameter("float", 0.0, doc="temperature k_B T >= 0 (energy)"),
     "normalize": Parameter(
         "str", "normal", doc="normalization of conductance()", choices=observables.NORMALIZATIONS

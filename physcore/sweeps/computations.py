@@ -9,6 +9,12 @@ no physics):
 
 * ``semidirac.conductance``: :meth:`physcore.semidirac.NSJunction.conductance` over a grid.
 * ``collision.steady_state``: the two-bath collision model's steady state.
+
+Trust: resolving an import path imports that module, i.e. runs its code. A spec names its
+computation, and opening a sweep folder reads its spec, so a folder from someone else could run
+their code. Only registered computations (the built-ins, :func:`register_computation`, the
+entry-point group ``physcore.sweeps``) are resolved by default; any other import path needs
+``allow_import=True`` (CLI: ``--allow-import``), given by whoever runs the command.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ __all__ = [
     "register_computation",
     "get_computation",
     "available_computations",
+    "UntrustedComputation",
 ]
 
 #: kinds a parameter value may have
@@ -49,6 +56,10 @@ class Parameter:
         One line, with units.
     choices : tuple
         For ``str`` parameters, the allowed values (empty: any string).
+    needs : mapping of str to tuple
+        When the parameter has an effect at all: ``{"barrier": ("thin",)}`` says that it changes
+        nothing unless ``barrier`` is ``"thin"``. A spec that sets it where it cannot act (for
+        every point of its grid) is refused at plan, naming what it needs.
     """
 
     kind: str
@@ -56,10 +67,13 @@ class Parameter:
     vector: bool = False
     doc: str = ""
     choices: tuple = ()
+    needs: Mapping[str, tuple] = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"Parameter kind must be one of {KINDS}, got {self.kind!r}")
+        needs = {str(k): tuple(v) for k, v in dict(self.needs).items()}
+        object.__setattr__(self, "needs", needs)
 
 
 @dataclass(frozen=True)
@@ -139,11 +153,33 @@ def _resolve_path(path: str):
     return obj
 
 
-def get_computation(name: str) -> Computation:
+class UntrustedComputation(ValueError):
+    """An import path that is not registered, refused because importing it runs its code."""
+
+
+def _registered_paths() -> set[str]:
+    """Import paths a registration names (built-ins, register_computation, entry points)."""
+    paths = {t for t in _REGISTRY.values() if isinstance(t, str)}
+    paths.update(ep.value for ep in metadata.entry_points(group=_ENTRY_POINT_GROUP))
+    return paths
+
+
+def get_computation(name: str, *, allow_import: bool = False) -> Computation:
     """The computation registered as ``name``, or found at the import path ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered name, or an import path ``"module:attribute"``.
+    allow_import : bool
+        Import an import path that no registration names. Importing runs the module's code, so
+        this is off by default: a spec (or a sweep folder) from someone else must not run their
+        code unless whoever runs the command says so.
 
     Raises
     ------
+    UntrustedComputation
+        For an unregistered import path without ``allow_import`` (nothing is imported).
     ValueError
         Naming the field ``computation`` and the registered names when ``name`` is unknown.
     """
@@ -156,6 +192,13 @@ def get_computation(name: str) -> Computation:
             target = eps[0].value
         elif ":" in name:
             target = name
+            if not allow_import and name not in _registered_paths():
+                raise UntrustedComputation(
+                    f"computation: {name!r} is an import path that no registration names; "
+                    "importing it runs that module's code. If you trust it, pass "
+                    "allow_import=True (command line: --allow-import), or register it "
+                    f"(entry-point group '{_ENTRY_POINT_GROUP}')"
+                )
         else:
             raise ValueError(
                 f"computation: unknown computation {name!r}; registered: "
@@ -188,6 +231,7 @@ def _from_duck(name: str, target) -> Computation:
                 vector=getattr(par, "vector", False),
                 doc=getattr(par, "doc", ""),
                 choices=tuple(getattr(par, "choices", ())),
+                needs=dict(getattr(par, "needs", {})),
             )
         params[key] = par
     return Computation(

@@ -26,7 +26,10 @@ Example (``sweeps/semidirac_thin_barrier.toml``)::
 A parameter value is a scalar (fixed), a list (swept over its elements), or a table
 ``{linspace = [start, stop, num]}`` / ``{logspace = [start_exponent, stop_exponent, num]}``.
 Every error names the field (``parameters.mu``, ``slurm.time``...) and is raised by
-:func:`load_spec`, i.e. at ``plan``, before anything is submitted.
+:func:`load_spec`, i.e. at ``plan``, before anything is submitted. Besides each point's range,
+``plan`` refuses a parameter set where it has no effect (``chi`` without ``barrier = "thin"``:
+every row would be the same) and grids beyond :data:`MAX_VALUES_PER_PARAMETER` values per
+parameter or :data:`MAX_GRID_POINTS` points in all.
 """
 
 from __future__ import annotations
@@ -42,7 +45,20 @@ import numpy as np
 
 from .computations import Computation, get_computation
 
-__all__ = ["SpecError", "SweepSpec", "load_spec", "parse_spec"]
+__all__ = [
+    "SpecError",
+    "SweepSpec",
+    "load_spec",
+    "parse_spec",
+    "MAX_VALUES_PER_PARAMETER",
+    "MAX_GRID_POINTS",
+]
+
+#: most values one parameter may take (a linspace of 10^7 floats is 80 MB)
+MAX_VALUES_PER_PARAMETER = 10**7
+#: most grid points of a sweep, vector parameters included: ``collect`` holds every output in
+#: memory (8 bytes a point per output)
+MAX_GRID_POINTS = 10**8
 
 _TOP_KEYS = {"computation", "name", "description", "parameters", "chunks", "slurm"}
 #: SLURM resources a spec may set: key -> (type check, description)
@@ -102,12 +118,13 @@ class SweepSpec:
     slurm: dict
     text: str
     description: str = ""
+    allow_import: bool = False
     _impl: Computation | None = field(default=None, repr=False, compare=False)
 
     @property
     def impl(self) -> Computation:
         if self._impl is None:
-            self._impl = get_computation(self.computation)
+            self._impl = get_computation(self.computation, allow_import=self.allow_import)
         return self._impl
 
     @property
@@ -166,8 +183,12 @@ def _grid(field_name: str, raw, kind: str, choices: tuple) -> list:
             or isinstance(args[2], bool)
         ):
             raise SpecError(f"{field_name}: {how} takes [start, stop, num] with an integer num")
-        if args[2] < 1:
-            raise SpecError(f"{field_name}: empty grid ({how} num = {args[2]}); num must be >= 1")
+        if not 1 <= args[2] <= MAX_VALUES_PER_PARAMETER:
+            raise SpecError(
+                f"{field_name}: {how} num = {args[2]} is out of range; num must be in "
+                f"[1, {MAX_VALUES_PER_PARAMETER}] (an empty grid, or more values than a sweep "
+                "can hold)"
+            )
         if kind not in ("float", "float_or_str"):
             raise SpecError(f"{field_name}: {how} gives floats but the parameter is {kind}")
         if not all(math.isfinite(a) for a in args[:2]):
@@ -177,6 +198,11 @@ def _grid(field_name: str, raw, kind: str, choices: tuple) -> list:
     values = raw if isinstance(raw, list) else [raw]
     if not values:
         raise SpecError(f"{field_name}: empty grid (an empty list); give at least one value")
+    if len(values) > MAX_VALUES_PER_PARAMETER:
+        raise SpecError(
+            f"{field_name}: {len(values)} values exceed the limit of "
+            f"{MAX_VALUES_PER_PARAMETER} per parameter"
+        )
     out = []
     for v in values:
         if kind == "str" or (kind == "float_or_str" and isinstance(v, str)):
@@ -232,15 +258,37 @@ def _field_names(message: str, names) -> list[str]:
     return [n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}(?!\w)", message)]
 
 
-def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) -> SweepSpec:
+def parse_spec(
+    text: str,
+    *,
+    source: str = "<spec>",
+    check_points: bool = True,
+    allow_import: bool = False,
+    progress: bool = True,
+) -> SweepSpec:
     """Parse and validate a spec given as TOML text (see the module docstring).
+
+    Parameters
+    ----------
+    text : str
+        The TOML text.
+    source : str
+        Where the text came from (for messages).
+    check_points : bool
+        Run the computation's validation on every grid point (False when reopening a sweep
+        planned from this text).
+    allow_import : bool
+        Import a computation named by an import path that no registration names (this runs the
+        module's code; see :mod:`physcore.sweeps.computations`).
+    progress : bool
+        Show a progress bar while the grid points are checked, once that takes over a second.
 
     Raises
     ------
     SpecError
-        Naming the offending field, for unknown keys or computations, wrong types, empty grids
-        and parameter points the computation rejects (every point of the grid is checked
-        unless ``check_points`` is False, as when reopening a sweep planned from this text).
+        Naming the offending field, for unknown keys or computations, an unregistered import
+        path without ``allow_import``, wrong types, empty or oversized grids, parameters set
+        where they have no effect and parameter points the computation rejects.
     """
     try:
         raw = tomllib.loads(text)
@@ -254,8 +302,8 @@ def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) 
     if "computation" not in raw:
         raise SpecError("computation: missing; name the computation, e.g. 'semidirac.conductance'")
     try:
-        impl = get_computation(raw["computation"])
-    except ValueError as err:
+        impl = get_computation(raw["computation"], allow_import=allow_import)
+    except ValueError as err:  # UntrustedComputation included: nothing was imported
         raise SpecError(str(err)) from None
     params = raw.get("parameters", {})
     if not isinstance(params, dict):
@@ -268,6 +316,7 @@ def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) 
                 f"its parameters: {', '.join(declared)}"
             )
     fixed, swept, vector = {}, {}, {}
+    n_points = 1
     for key, par in declared.items():
         where = f"parameters.{key}"
         if key not in params:
@@ -277,6 +326,12 @@ def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) 
         else:
             value = params[key]
         values = _grid(where, value, par.kind, tuple(par.choices))
+        n_points *= len(values)
+        if n_points > MAX_GRID_POINTS:
+            raise SpecError(
+                f"{where}: the grid reaches more than {MAX_GRID_POINTS} points with this "
+                f"parameter ({len(values)} values); split the sweep into several specs"
+            )
         if par.vector:
             vector[key] = np.asarray(values, dtype=float)
         elif isinstance(params.get(key), list | dict):
@@ -285,6 +340,7 @@ def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) 
             fixed[key] = values[0]
     # keep the swept dimensions in the order the spec wrote them
     swept = {k: swept[k] for k in params if k in swept}
+    _check_effective(declared, params, fixed, swept)
 
     chunks = raw.get("chunks", {})
     if not isinstance(chunks, dict) or set(chunks) - {"size"}:
@@ -311,6 +367,7 @@ def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) 
         slurm=slurm,
         text=text,
         description=description,
+        allow_import=allow_import,
         _impl=impl,
     )
     max_array = slurm.get("max_array_size", 1001)
@@ -321,13 +378,46 @@ def parse_spec(text: str, *, source: str = "<spec>", check_points: bool = True) 
             f"{-(-n_outer // max_array)}"
         )
     if check_points:
-        _validate_points(spec, impl)
+        _validate_points(spec, impl, progress=progress)
     return spec
 
 
-def _validate_points(spec: SweepSpec, impl) -> None:
-    """Run the computation's own validation on every point of the grid (cheap: no solving)."""
-    for flat in range(spec.n_outer):
+def _check_effective(declared: dict, params: dict, fixed: dict, swept: dict) -> None:
+    """Refuse a parameter the spec sets where it changes nothing (``Parameter.needs``).
+
+    The grid is the product of the swept values, so a parameter acts somewhere on it exactly
+    when each parameter it needs takes one of the required values somewhere.
+    """
+    for key in params:
+        for other, allowed in declared[key].needs.items():
+            values = swept.get(other, (fixed.get(other),))
+            if not any(v in allowed for v in values):
+                what = "swept" if key in swept else "set"
+                have = list(values) if other in swept else values[0]
+                want = " or ".join(repr(a) for a in allowed)
+                raise SpecError(
+                    f"parameters.{key}: {what} but it has no effect unless {other} is {want} "
+                    f"(the spec has {other} = {have!r}); every row would be the same. Set "
+                    f"{other} = {allowed[0]!r}, or remove {key}"
+                )
+
+
+def _validate_points(spec: SweepSpec, impl, *, progress: bool = True) -> None:
+    """Run the computation's own validation on every point of the grid (cheap: no solving).
+
+    A progress bar appears when this takes over a second (10^6 points take about 25 s).
+    """
+    from tqdm.auto import tqdm
+
+    points = tqdm(
+        range(spec.n_outer),
+        desc=f"checking the grid points of {spec.name}",
+        unit="point",
+        delay=1.0,
+        mininterval=0.5,
+        disable=not progress or spec.n_outer < 1000,
+    )
+    for flat in points:
         point = spec.point(flat)
         try:
             impl.validate(point)
@@ -339,11 +429,11 @@ def _validate_points(spec: SweepSpec, impl) -> None:
             raise SpecError(f"{fields}: {message}" + (f" (at {at})" if at else "")) from err
 
 
-def load_spec(path: str | Path) -> SweepSpec:
+def load_spec(path: str | Path, *, allow_import: bool = False, progress: bool = True) -> SweepSpec:
     """Read and validate the spec file at ``path``; see :func:`parse_spec`."""
     path = Path(path)
     try:
         text = path.read_text()
     except OSError as err:
         raise SpecError(f"cannot read the spec {path}: {err}") from None
-    return parse_spec(text, source=str(path))
+    return parse_spec(text, source=str(path), allow_import=allow_import, progress=progress)

@@ -56,10 +56,23 @@ def test_collision_sweep_matches_coupling_sweep(tmp_path):
         ("tau = 0.2", "tau = [0.2, 0.0]", "tau"),
         ("tau = 0.2", 'tau = 0.2\nfrequency_left = "off"', "frequency_left"),
         ("tau = 0.2", 'tau = 0.2\nkind = "custom"', "kind"),
+        ("tau = 0.2", "tau = 0.2\nstrength_left = [1.0, 0.0]", "strength_left"),
+        ("tau = 0.2", "tau = 0.2\nstrength_right = 0", "strength_right"),
+        ("tau = 0.2", "tau = 0.2\nanisotropy = [0.5, 2.0]", "anisotropy"),  # only for 'xxz'
     ],
 )
 def test_bad_collision_parameters_fail_at_plan(old, new, field, tmp_path):
     (tmp_path / "spec.toml").write_text(SPEC.replace(old, new))
     with pytest.raises(sweeps.SpecError, match=rf"parameters\.{field}\b"):
+        sweeps.plan(tmp_path / "spec.toml", tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_zero_bath_strength_is_refused_at_plan(tmp_path):
+    """Planned, a zero strength failed at run time with 'Singular matrix' (at g = 0 its qubit is
+    isolated and has no unique steady state); plan refuses it and says why."""
+    text = SPEC.replace("tau = 0.2", "tau = 0.2\nstrength_left = 0.0\nstrength_right = 0.0")
+    (tmp_path / "spec.toml").write_text(text)
+    with pytest.raises(sweeps.SpecError, match=r"parameters\.strength_left.*nonzero.*steady"):
         sweeps.plan(tmp_path / "spec.toml", tmp_path / "run")
     assert not (tmp_path / "run").exists()

@@ -22,7 +22,7 @@ def test_builtin_and_import_path_resolve_to_the_same_computation():
 
 def test_unknown_import_path_is_a_spec_error_naming_the_field():
     with pytest.raises(SpecError, match="computation: cannot import"):
-        parse_spec('computation = "physcore.nothing_here:X"')
+        parse_spec('computation = "physcore.nothing_here:X"', allow_import=True)
 
 
 # Bessel functions J_n(x): a real computation with no physcore objects, declared the way a

@@ -75,6 +75,13 @@ def test_good_spec_grid_and_chunks():
         ("max_concurrent = 2", "max_concurrent = 0", "slurm.max_concurrent"),
         ("max_concurrent = 2", 'nodes = "4"', "slurm.nodes"),
         ('name = "test"', 'name = "a b/c"', "name"),
+        # set where it changes nothing: every row of the result would be the same
+        ('barrier = "thin"', 'barrier = "none"', "parameters.chi"),
+        ("mu = 10.0", "mu = 10.0\nZ = [0.5, 1.0]", "parameters.Z"),
+        ("mu = 10.0", 'mu = 10.0\nmodel = "graphene"\norientation = [0.0, 45.0]', "orientation"),
+        ("mu = 10.0", 'mu = 10.0\nmodel = "parabolic"\nvelocity = 2.0', "parameters.velocity"),
+        # sizes a sweep cannot hold fail at once, not with a memory error
+        ("bias = {linspace = [0.0, 2.0, 11]}", "bias = {logspace = [0, 1, 2000000000]}", "bias"),
     ],
 )
 def test_bad_spec_names_the_field(old, new, field):
@@ -82,6 +89,43 @@ def test_bad_spec_names_the_field(old, new, field):
     with pytest.raises(SpecError) as info:
         _spec(GOOD.replace(old, new, 1))
     assert str(info.value).startswith(field) or f"{field}:" in str(info.value), str(info.value)
+
+
+def test_ineffective_swept_parameter_names_what_it_needs():
+    text = GOOD.replace('barrier = "thin"\n', "").replace(
+        "chi = {linspace = [0.0, 3.0, 7]}", "chi = [0.5, 1.0]"
+    )
+    with pytest.raises(SpecError) as info:
+        _spec(text)
+    message = str(info.value)
+    assert message.startswith("parameters.chi: swept but it has no effect unless barrier is")
+    assert "'thin'" in message and "barrier = 'none'" in message, message
+    # a parameter that acts on part of the grid is a legitimate product: accepted
+    spec = _spec(text.replace("chi = [0.5, 1.0]", 'chi = [0.5, 1.0]\nbarrier = ["none", "thin"]'))
+    assert spec.shape == (2, 2, 2)
+
+
+def test_grid_size_limits_fail_fast_with_the_limit():
+    from physcore.sweeps.spec import MAX_GRID_POINTS, MAX_VALUES_PER_PARAMETER
+
+    huge = GOOD.replace("{linspace = [0.0, 2.0, 11]}", "{linspace = [0.0, 2.0, 2000000000]}")
+    with pytest.raises(SpecError, match=rf"parameters\.bias: linspace num = 2000000000 .*"
+                       rf"\[1, {MAX_VALUES_PER_PARAMETER}\]"):  # fmt: skip
+        _spec(huge)
+    # each axis within the limit, the product beyond it
+    big = GOOD.replace("chi = {linspace = [0.0, 3.0, 7]}", "chi = {linspace = [0.0, 3.0, 20000]}")
+    big = big.replace("{linspace = [0.0, 2.0, 11]}", "{linspace = [0.0, 2.0, 5000]}")
+    with pytest.raises(SpecError, match=rf"more than {MAX_GRID_POINTS} points"):
+        _spec(big)
+
+
+def test_grid_check_shows_progress(capsys):
+    text = GOOD.replace("chi = {linspace = [0.0, 3.0, 7]}", "chi = {linspace = [0.0, 3.0, 40000]}")
+    text = text.replace("size = 3", "size = 100")
+    spec = _spec(text)  # 8e4 points: about two seconds of checks, shown as they go
+    assert spec.n_outer == 80_000
+    err = capsys.readouterr().err
+    assert "checking the grid points" in err and "80000/80000" in err, err[-500:]
 
 
 def test_out_of_range_point_is_reported_with_its_grid_position():
