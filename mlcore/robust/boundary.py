@@ -27,6 +27,11 @@ vanishes on the flat steps and is large at the edges, so gradient attacks that d
 through it see mostly useless gradients: the adaptive BPDA attack
 (:func:`mlcore.robust.attacks.pgd` with ``bpda_mapping``) shows how much of the apparent
 robustness is gradient masking.
+
+Randomness: every function takes ``rng`` (int, numpy Generator or SeedSequence; ``seed`` is
+its old name, still accepted); the attacks' random starts and the retraining seeds are drawn
+from it, so the same ``rng`` gives the same numbers, and no global generator is reseeded.
+Every function leaves the caller's train/eval state of ``model`` as it found it.
 """
 
 from __future__ import annotations
@@ -35,9 +40,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..attacks import ThreatModel, preserved_mode, project
+from ..attacks._state import module_device
 from ..data import ImageDataset
-from ..training import fit, predict_logits
+from ..rng import RandomState, as_generator, seed_from
+from ..training import fit
 from . import attacks
+from .attacks import resolve_rng
 
 __all__ = [
     "NonlinearInputMapping",
@@ -86,8 +95,18 @@ def adversarial_loss(acc_clean: float, acc_attacked: float) -> float:
     return float(acc_clean) - float(acc_attacked)
 
 
-def _labels(model: nn.Module, X: np.ndarray) -> np.ndarray:
-    return predict_logits(model, X).argmax(1).numpy()
+@torch.no_grad()
+def _labels(model: nn.Module, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Predicted classes in eval mode; the caller's train/eval flags are restored."""
+    device = module_device(model)
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    with preserved_mode(model):
+        model.eval()
+        out = [
+            model(X[i : i + batch_size].to(device)).argmax(1).cpu()
+            for i in range(0, X.shape[0], batch_size)
+        ]
+    return torch.cat(out).numpy()
 
 
 def boundary_samples(
@@ -98,17 +117,23 @@ def boundary_samples(
     eps: float,
     max_iter: int = 10,
     bisection_steps: int = 6,
-    seed: int = 0,
+    rng: RandomState = 0,
+    seed: int | None = None,
 ) -> np.ndarray:
     """Points just across ``model``'s decision boundary, within the L-infinity ball ``eps``.
 
-    ART's PGD gives the direction ``d = x_pgd - x``; bisection on ``t`` in [0, 1] (forward
-    passes only) finds the smallest ``t`` (to ``2**-bisection_steps``) at which the label is
-    no longer ``y``, assuming one crossing along the segment. Images whose label never flips
-    return ``x_pgd``. Shape and dtype as ``X``.
+    ART's PGD (random start from ``rng``) gives the direction ``d = x_pgd - x``; bisection on
+    ``t`` in [0, 1] (forward passes only) finds the smallest ``t`` (to
+    ``2**-bisection_steps``) at which the label is no longer ``y``, assuming one crossing along
+    the segment. Images whose label never flips return ``x_pgd``. Shape and dtype as ``X``
+    (float32); ``|x_b - X| <= eps`` pixel by pixel ([0, 1] pixel units).
     """
+    if isinstance(bisection_steps, bool) or not isinstance(bisection_steps, int):
+        raise ValueError(f"bisection_steps must be an integer >= 0; got {bisection_steps!r}")
+    if bisection_steps < 0:
+        raise ValueError(f"bisection_steps must be an integer >= 0; got {bisection_steps!r}")
     X = np.asarray(X, dtype=np.float32)
-    x_adv = attacks.pgd(model, X, y, eps=eps, max_iter=max_iter, seed=seed)
+    x_adv = attacks.pgd(model, X, y, eps=eps, max_iter=max_iter, rng=resolve_rng(rng, seed))
     delta = x_adv - X
     flipped = _labels(model, x_adv) != y
     lo = np.zeros(len(X), dtype=np.float32)
@@ -119,7 +144,8 @@ def boundary_samples(
         hi = np.where(wrong, mid, hi)
         lo = np.where(wrong, lo, mid)
     t = np.where(flipped, hi, 1.0).astype(np.float32)
-    return np.clip(X + t[:, None, None, None] * delta, 0.0, 1.0)
+    # t <= 1 keeps the point in the ball; project() makes the bound exact after rounding
+    return project(X + t[:, None, None, None] * delta, X, ThreatModel(epsilon=float(eps)))
 
 
 def boundary_retrain(
@@ -130,26 +156,30 @@ def boundary_retrain(
     rounds: int = 2,
     epochs_per_round: int = 3,
     lr: float = 1e-3,
-    seed: int = 0,
+    rng: RandomState = 0,
+    seed: int | None = None,
     progress: bool = True,
 ) -> nn.Module:
     """Boundary-based retraining of a quantized ``model`` in place (see the module docstring):
     ``rounds`` times, recompute boundary samples of the current network and train
-    ``epochs_per_round`` epochs (Adam, ``lr``) on clean + boundary samples."""
-    if not isinstance(rounds, int) or rounds < 1:
+    ``epochs_per_round`` epochs (Adam, ``lr``) on clean + boundary samples. Each round draws
+    an attack seed and a training seed from ``rng``."""
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise ValueError(f"rounds must be an integer >= 1, got {rounds!r}")
-    for r in range(rounds):
-        xb = boundary_samples(model, train.X, train.y, eps=eps, seed=seed + r)
-        data = (np.concatenate([train.X, xb]), np.concatenate([train.y, train.y]))
-        fit(
-            model,
-            data,
-            epochs=epochs_per_round,
-            lr=lr,
-            seed=seed + r,
-            progress=progress,
-            desc=f"boundary retrain {r + 1}/{rounds}",
-        )
+    gen = as_generator(resolve_rng(rng, seed))
+    with preserved_mode(model):
+        for r in range(rounds):
+            xb = boundary_samples(model, train.X, train.y, eps=eps, rng=seed_from(gen))
+            data = (np.concatenate([train.X, xb]), np.concatenate([train.y, train.y]))
+            fit(
+                model,
+                data,
+                epochs=epochs_per_round,
+                lr=lr,
+                seed=seed_from(gen),
+                progress=progress,
+                desc=f"boundary retrain {r + 1}/{rounds}",
+            )
     return model
 
 
@@ -161,29 +191,33 @@ def adversarial_train(
     epochs: int,
     lr: float = 1e-3,
     max_iter: int = 7,
-    seed: int = 0,
+    rng: RandomState = 0,
+    seed: int | None = None,
     progress: bool = True,
 ) -> nn.Module:
     """PGD adversarial training (Madry et al. 2018) in place: every batch is replaced by its
-    ART PGD images (``max_iter`` steps, ``eps``)."""
-    counter = iter(range(10**9))
+    ART PGD images (``max_iter`` steps, ``eps``), each batch's random start drawn from
+    ``rng`` after the training seed."""
+    gen = as_generator(resolve_rng(rng, seed))
+    fit_seed = seed_from(gen)
 
     def to_adversarial(m, xb, yb):
         x_adv = attacks.pgd(
-            m, xb.numpy(), yb.numpy(), eps=eps, max_iter=max_iter, seed=seed + next(counter)
+            m, xb.cpu().numpy(), yb.cpu().numpy(), eps=eps, max_iter=max_iter, rng=gen
         )
-        return torch.from_numpy(x_adv), yb
+        return torch.from_numpy(x_adv).to(xb.device), yb
 
-    fit(
-        model,
-        train,
-        epochs=epochs,
-        lr=lr,
-        seed=seed,
-        batch_transform=to_adversarial,
-        progress=progress,
-        desc="adversarial training",
-    )
+    with preserved_mode(model):
+        fit(
+            model,
+            train,
+            epochs=epochs,
+            lr=lr,
+            seed=fit_seed,
+            batch_transform=to_adversarial,
+            progress=progress,
+            desc="adversarial training",
+        )
     return model
 
 
@@ -192,20 +226,24 @@ def robustness(
     test: ImageDataset,
     *,
     eps: float,
-    seed: int = 0,
+    rng: RandomState = 0,
+    seed: int | None = None,
     pgd_iter: int = 20,
     transfer_images: np.ndarray | None = None,
     mapping: nn.Module | None = None,
 ) -> dict[str, float]:
-    """Accuracies of ``model`` (or ``model(mapping(x))``) on clean and attacked test images.
+    """Accuracies in [0, 1] of ``model`` (or ``model(mapping(x))``) on clean and attacked test
+    images (L-infinity budget ``eps``, [0, 1] pixel units).
 
     Keys: ``clean``; ``fgsm`` and ``pgd`` (white-box, gradients through the whole system,
     mapping included); ``transfer`` (black-box: ``transfer_images``, adversarial images of
     ``test`` crafted on an independently trained surrogate network);
-    with a mapping also ``pgd_bpda`` (adaptive: BPDA through the mapping).
+    with a mapping also ``pgd_bpda`` (adaptive: BPDA through the mapping). ``pgd`` and
+    ``pgd_bpda`` share one random start, drawn from ``rng``.
     """
     system = with_mapping(model, mapping) if mapping is not None else model
     X, y = test.X, test.y
+    start = seed_from(resolve_rng(rng, seed))
 
     def acc(x):
         return float((_labels(system, x) == y).mean())
@@ -213,13 +251,13 @@ def robustness(
     out = {
         "clean": acc(X),
         "fgsm": acc(attacks.fgsm(system, X, y, eps=eps)),
-        "pgd": acc(attacks.pgd(system, X, y, eps=eps, max_iter=pgd_iter, seed=seed)),
+        "pgd": acc(attacks.pgd(system, X, y, eps=eps, max_iter=pgd_iter, rng=start)),
     }
     if transfer_images is not None:
         out["transfer"] = acc(transfer_images)
     if mapping is not None:
         x_bpda = attacks.pgd(
-            model, X, y, eps=eps, max_iter=pgd_iter, seed=seed, bpda_mapping=mapping
+            model, X, y, eps=eps, max_iter=pgd_iter, rng=start, bpda_mapping=mapping
         )
         out["pgd_bpda"] = acc(x_bpda)
     return out

@@ -1,0 +1,46 @@
+"""Attacks under an explicit threat model, wrapping the Adversarial Robustness Toolbox.
+
+One interface for every evasion attack: a :class:`ThreatModel` (norm, ``epsilon`` in [0, 1]
+pixel units, steps, query budget) and ``attack.generate(model, x, y, rng)`` on numpy images
+in [0, 1]. The perturbation bound holds exactly (:func:`project`), the caller's global random
+generators and the model's train/eval state are left as they were, and black-box attacks
+count every query (:class:`QueryCounter`).
+
+* white box: :class:`FGSM`, :class:`PGD` (random start; BPDA through an input mapping);
+* transfer: :class:`TransferAttack` (crafted on a surrogate, the target never queried);
+* score-based black box: :class:`SquareAttack` under a per-image query budget;
+* interfaces for later results: :class:`GradientInversionAttack`, :class:`PoisoningAttack`.
+
+Example
+-------
+>>> threat = ThreatModel(norm="linf", epsilon=0.1, steps=10)
+>>> x_adv = PGD(threat).generate(model, x, y, rng=0)      # doctest: +SKIP
+"""
+
+from ._state import preserved_mode
+from .base import Attack, AttackResult, art_classifier
+from .gradient import FGSM, PGD, mapping_preprocessor
+from .protocols import GradientInversionAttack, PoisoningAttack
+from .query import QueryBudgetExceeded, QueryCounter, SquareAttack
+from .threat import ThreatModel, check_images, perturbation_norms, project
+from .transfer import TransferAttack
+
+__all__ = [
+    "ThreatModel",
+    "project",
+    "perturbation_norms",
+    "check_images",
+    "Attack",
+    "AttackResult",
+    "FGSM",
+    "PGD",
+    "TransferAttack",
+    "SquareAttack",
+    "QueryCounter",
+    "QueryBudgetExceeded",
+    "GradientInversionAttack",
+    "PoisoningAttack",
+    "art_classifier",
+    "mapping_preprocessor",
+    "preserved_mode",
+]

@@ -1,0 +1,42 @@
+"""Leave the caller's model as it was found: train/eval flags and ``requires_grad``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+__all__ = ["preserved_mode", "module_device"]
+
+
+@contextlib.contextmanager
+def preserved_mode(*modules: nn.Module | None, freeze: bool = False) -> Iterator[None]:
+    """Restore every submodule's ``training`` flag and every parameter's ``requires_grad`` on
+    exit, whatever happens inside.
+
+    With ``freeze=True`` the parameters do not require gradients inside the block: attacks
+    need gradients with respect to the input only, so the caller's ``.grad`` buffers are
+    never written (and no time is spent on parameter gradients).
+    """
+    present = [m for m in modules if m is not None]
+    flags = [(sub, sub.training) for m in present for sub in m.modules()]
+    grads = [(p, p.requires_grad) for m in present for p in m.parameters()]
+    try:
+        if freeze:
+            for p, _ in grads:
+                p.requires_grad_(False)
+        yield
+    finally:
+        for sub, training in flags:
+            sub.training = training
+        for p, requires_grad in grads:
+            p.requires_grad_(requires_grad)
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """The device of ``module``'s first parameter or buffer (CPU when it has none)."""
+    for tensor in (*module.parameters(), *module.buffers()):
+        return tensor.device
+    return torch.device("cpu")
