@@ -6,6 +6,9 @@ Nothing is ever downloaded. The built-in sets come with installed packages
 MNIST and CIFAR-10 loaders read local files the user already has and verify their SHA-256
 checksums first. CIFAR-10 is read from its *binary* distribution (``data_batch_*.bin``), never
 from the pickled "python version", so no untrusted pickle is ever loaded.
+
+Partitions among federated clients (IID, Dirichlet label skew, k classes per client, disjoint
+class sets) live in :mod:`mlcore.partition` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -17,6 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .partition import (
+    Partition,
+    dirichlet_partition,
+    disjoint_class_partition,
+    iid_partition,
+    shard_partition,
+)
+
 __all__ = [
     "ImageDataset",
     "load_mnist_subset",
@@ -25,6 +36,11 @@ __all__ = [
     "load_cifar10",
     "train_test_split",
     "sha256sum",
+    "Partition",
+    "iid_partition",
+    "dirichlet_partition",
+    "shard_partition",
+    "disjoint_class_partition",
 ]
 
 
