@@ -70,10 +70,12 @@ def unitary_increment(h: np.ndarray, tau: float) -> np.ndarray:
     norm = float(np.abs(x).sum(axis=-2).max()) if x.size else 0.0
     squarings = max(0, math.ceil(math.log2(norm / _THETA))) if norm > 0 else 0
     x = x / 2.0**squarings
-    # Horner form of expm1(x) = x (1 + x/2 (1 + x/3 (... (1 + x/m))))
-    a = x / _DEGREE
-    for k in range(_DEGREE - 1, 0, -1):
-        a = (x @ (eye + a)) / k
+    # expm1(x) = sum_k x**k / k!, summed term by term: a Horner form x (1 + x/2 (1 + ...))
+    # would round each x**k / k! against the identity and lose its digits below eps * |x|
+    term = a = x
+    for k in range(2, _DEGREE + 1):
+        term = (term @ x) / k
+        a = a + term
     for _ in range(squarings):
         a = 2.0 * a + a @ a
     return a

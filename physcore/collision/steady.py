@@ -1,13 +1,13 @@
 """Fixed points of collision maps and checks that a matrix is a density matrix.
 
 The steady state of a trace-preserving map ``Phi`` solves ``(Phi - 1) vec(rho) = 0`` with
-``Tr rho = 1``. Trace preservation makes the rows of ``Phi - 1`` that belong to the diagonal
-entries sum to zero, so one of them (row 0, the entry rho_00) is redundant: it is replaced by
-the trace row and the linear system is solved directly (a dense LU on 16x16). This is QuTiP's
-"direct" steady-state method written for a map; ``qutip.propagator_steadystate`` instead picks
-an eigenvector by eigenvalue closeness and is ill-conditioned for weak dissipation (QuTiP
-issue 556), so it is not used. :func:`qutip_fixed_point` is the QuTiP reference the tests
-compare with.
+``Tr rho = 1``. In the two-qubit Pauli basis this is a real 15x15 system with the trace built in
+(:mod:`._batched`), solved directly (a dense LU). This is QuTiP's "direct" steady-state method
+written for a map, and it is fed ``Phi - 1`` formed without cancellation
+(:func:`.maps.map_increment`), which the short-collision limit needs.
+``qutip.propagator_steadystate`` instead picks an eigenvector by eigenvalue closeness and is
+ill-conditioned for weak dissipation (QuTiP issue 556), so it is not used.
+:func:`qutip_fixed_point` is the QuTiP reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
+from . import _batched
 from .maps import map_increment
 from .model import CollisionModel
 
@@ -24,6 +25,7 @@ __all__ = [
     "qutip_fixed_point",
     "state_checks",
     "check_density_matrix",
+    "check_unique_steady_state",
     "collision_steady_state",
     "trace_distance",
 ]
@@ -72,7 +74,7 @@ def check_density_matrix(rho, name: str = "rho", *, atol: float = 1e-8) -> qutip
 
 
 def fixed_point(superop, *, atol: float = 1e-9) -> qutip.Qobj:
-    """Steady state of a trace-preserving two-qubit map by a direct null-space solve.
+    """Steady state of a trace- and Hermiticity-preserving two-qubit map (direct solve).
 
     Parameters
     ----------
@@ -104,25 +106,18 @@ def fixed_point(superop, *, atol: float = 1e-9) -> qutip.Qobj:
 def increment_fixed_point(increment, *, atol: float = 1e-9) -> qutip.Qobj:
     """Steady state from ``Phi - 1`` (16x16, column stacking), the map minus the identity.
 
-    Solves ``(Phi - 1) vec(rho) = 0`` with the trace row in place of row 0 (see the module
-    notes); the trace row is scaled to the size of ``Phi - 1`` so that the solve stays balanced
-    when ``Phi - 1`` is of order ``tau``. Parameters, returns and errors as
-    :func:`fixed_point`.
+    Solves the real Pauli-basis system of :func:`._batched.pauli_fixed_points` (Hermiticity
+    and unit trace built in; the same solve as the batched sweeps). Parameters, returns and
+    errors as :func:`fixed_point`.
     """
-    a = _as_superop(increment, "increment").copy()
-    scale = float(np.abs(a).max())
-    if scale == 0.0:
-        raise RuntimeError("the map has no unique fixed point (it is the identity)")
-    a[0, :] = scale * np.eye(4).reshape(16)  # trace row: sum of rho_kk (column stacking: 5 k)
-    rhs = np.zeros(16, complex)
-    rhs[0] = scale
+    a = _as_superop(increment, "increment")
     try:
-        x = np.linalg.solve(a, rhs)
+        r = _batched.pauli_fixed_points(_batched.pauli_transfer_matrices(a))
     except np.linalg.LinAlgError as err:
         raise RuntimeError("the map has no unique fixed point (singular system)") from err
-    rho = x.reshape(4, 4).T  # column stacking -> matrix
+    rho = _batched.pauli_to_density(r)
     c = state_checks(rho)
-    if c["trace_error"] > atol or c["hermiticity_error"] > atol or c["min_eigenvalue"] < -atol:
+    if not np.all(np.isfinite(rho)) or c["trace_error"] > atol or c["min_eigenvalue"] < -atol:
         raise RuntimeError(f"fixed point fails the density-matrix checks: {c}")
     return qutip.Qobj(rho, dims=_DIMS_S)
 
@@ -137,9 +132,39 @@ def qutip_fixed_point(superop: qutip.Qobj) -> qutip.Qobj:
     return qutip.steadystate(e - one, method="direct")
 
 
+def check_unique_steady_state(model: CollisionModel, g_values=None) -> None:
+    """ValueError when the model's steady state is not unique (no bath, or an isolated qubit).
+
+    Both bath strengths 0 leave the system undamped; ``g = 0`` (a named ``H_12`` kind) with one
+    bath strength 0 leaves that qubit undamped. ``g_values`` (1-d, optional) checks a sweep's
+    couplings instead of ``model.system.g``. ``kind="custom"`` is not checked here (the
+    fixed-point solve then reports a singular system).
+    """
+    strengths = {"left": model.left.strength, "right": model.right.strength}
+    if all(j == 0.0 for j in strengths.values()):
+        raise ValueError(
+            "left.strength and right.strength are both 0: no bath damps the system and the "
+            "steady state is not unique; give at least one bath a strength != 0"
+        )
+    if model.system.kind == "custom":
+        return
+    g = np.atleast_1d(model.system.g if g_values is None else g_values)
+    for side, j in strengths.items():
+        if j == 0.0 and np.any(g == 0.0):
+            where = "g = 0" if g_values is None else f"g_values[{int(np.argmax(g == 0.0))}] = 0"
+            raise ValueError(
+                f"{side}.strength = 0 with {where}: that qubit is isolated and the steady state "
+                "is not unique; use g != 0 or a strength != 0"
+            )
+
+
 def collision_steady_state(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
     """Steady state of the collision model (``"exact"`` or ``"local"`` scheme), from
-    ``Phi - 1`` (:func:`.maps.map_increment`), accurate down to short collision times."""
+    ``Phi - 1`` (:func:`.maps.map_increment`), accurate down to short collision times.
+
+    Raises ValueError when the steady state is not unique (:func:`check_unique_steady_state`).
+    """
+    check_unique_steady_state(model)
     return increment_fixed_point(map_increment(model, scheme))
 
 

@@ -28,7 +28,7 @@ from . import _batched, _increment
 from .correlations import correlation_measures
 from .maps import total_increment
 from .model import CollisionModel, check_scheme
-from .steady import trace_distance
+from .steady import check_unique_steady_state, trace_distance
 from .thermo import rectification_ratio
 
 __all__ = [
@@ -184,6 +184,7 @@ def coupling_sweep(
     of the exact steady state.
     """
     g = check_couplings(g_values)
+    check_unique_steady_state(model, g)
     p_l, p_r = model.ancilla_populations
     out, states = {}, {}
     for scheme in ("exact", "local"):
@@ -236,6 +237,7 @@ def rectification_map(
     """
     scheme = check_scheme(scheme)
     g = check_couplings(g_values)
+    check_unique_steady_state(model, g)
     bias = np.asarray(biases, dtype=float)
     if bias.ndim != 1 or bias.size < 1:
         raise ValueError(f"biases must be a non-empty 1-d array, got shape {bias.shape}")
