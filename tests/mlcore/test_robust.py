@@ -1,4 +1,7 @@
-"""Attacks (ART), boundary samples, the nonlinear mapping and BPDA, the loss criteria."""
+"""Attacks (ART), boundary samples, the nonlinear mapping and BPDA, the loss criteria; rng in
+place of global reseeding, and the caller's model state restored."""
+
+import random
 
 import numpy as np
 import pytest
@@ -8,6 +11,8 @@ from mlcore_test_helpers import tiny_mlp
 from mlcore.robust import (
     NonlinearInputMapping,
     adversarial_loss,
+    adversarial_train,
+    boundary_retrain,
     boundary_samples,
     fgsm,
     pgd,
@@ -39,19 +44,21 @@ def test_attacks_stay_in_budget_and_hurt(digits, trained):
         lambda: pgd(trained, X, y, eps=0.1, max_iter=10),
     ):
         x_adv = attack()
-        assert np.abs(x_adv - X).max() <= 0.1 + 1e-6
+        assert np.abs(x_adv.astype(np.float64) - X).max() <= 0.1  # exact, no tolerance
         assert x_adv.min() >= 0 and x_adv.max() <= 1
         assert evaluate(trained, (x_adv, y)) < clean - 0.2
-    with pytest.raises(ValueError, match="eps"):
+    with pytest.raises(ValueError, match="epsilon"):
         pgd(trained, X, y, eps=0.0)
+    with pytest.raises(ValueError, match="steps"):
+        pgd(trained, X, y, eps=0.1, max_iter=0)
 
 
 def test_boundary_samples_lie_just_across_the_boundary(digits, trained):
     test = digits[1]
     X, y = test.X[:150], test.y[:150]
-    xb = boundary_samples(trained, X, y, eps=0.15, seed=0)
-    assert np.abs(xb - X).max() <= 0.15 + 1e-6
-    x_pgd = pgd(trained, X, y, eps=0.15, max_iter=10, seed=0)
+    xb = boundary_samples(trained, X, y, eps=0.15, rng=0)
+    assert np.abs(xb.astype(np.float64) - X).max() <= 0.15
+    x_pgd = pgd(trained, X, y, eps=0.15, max_iter=10, rng=0)
     pred = lambda x: trained(torch.as_tensor(x)).argmax(1).numpy()  # noqa: E731
     flipped = pred(x_pgd) != y
     assert flipped.mean() > 0.5
@@ -87,3 +94,79 @@ def test_bpda_sees_through_the_mapping(digits):
     assert scores["clean"] > 0.8
     # gradients through the steep mapping vanish: white-box PGD is weak, BPDA is not
     assert scores["pgd_bpda"] < scores["pgd"] - 0.1
+
+
+def _draws():
+    return random.random(), float(np.random.random()), float(torch.rand(1))  # noqa: NPY002
+
+
+def _seed_globals(seed):
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002  (the test plays a caller with its own global seed)
+    torch.manual_seed(seed)
+
+
+def test_robustness_is_reproducible_and_leaves_globals_and_mode_alone(digits, trained):
+    test = digits[1].subset(np.arange(100))
+    mapping = NonlinearInputMapping(levels=4, temperature=60.0)
+    _seed_globals(5)
+    expected = _draws()
+    _seed_globals(5)
+    trained.train()
+    scores = robustness(trained, test, eps=0.1, rng=3, pgd_iter=5, mapping=mapping)
+    assert _draws() == expected
+    assert trained.training and all(m.training for m in trained.modules())
+    trained.eval()
+    assert robustness(trained, test, eps=0.1, rng=3, pgd_iter=5, mapping=mapping) == scores
+    assert not trained.training
+    assert set(scores) == {"clean", "fgsm", "pgd", "pgd_bpda"}
+
+
+def test_boundary_samples_follow_rng_not_the_global_seed(digits, trained):
+    X, y = digits[1].X[:80], digits[1].y[:80]
+    _seed_globals(1)
+    a = boundary_samples(trained, X, y, eps=0.15, rng=4)
+    expected = _draws()
+    _seed_globals(2)  # another global seed changes nothing
+    np.testing.assert_array_equal(a, boundary_samples(trained, X, y, eps=0.15, rng=4))
+    _seed_globals(1)
+    boundary_samples(trained, X, y, eps=0.15, rng=4)
+    assert _draws() == expected
+    assert not np.array_equal(a, boundary_samples(trained, X, y, eps=0.15, rng=5))
+
+
+def test_seed_is_the_old_name_of_rng(digits, trained):
+    X, y = digits[1].X[:40], digits[1].y[:40]
+    np.testing.assert_array_equal(
+        pgd(trained, X, y, eps=0.1, max_iter=3, seed=7),
+        pgd(trained, X, y, eps=0.1, max_iter=3, rng=7),
+    )
+    with pytest.raises(ValueError, match="not both"):
+        pgd(trained, X, y, eps=0.1, rng=1, seed=7)
+
+
+def _weights(model):
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+@pytest.mark.parametrize("method", ["boundary", "adversarial"])
+def test_retraining_is_reproducible_from_rng_and_restores_the_mode(digits, trained, method):
+    import copy
+
+    train = digits[0].subset(np.arange(256))
+
+    def retrain(rng):
+        model = copy.deepcopy(trained).eval()
+        if method == "boundary":
+            boundary_retrain(model, train, eps=0.1, rounds=1, epochs_per_round=1, rng=rng,
+                             progress=False)  # fmt: skip
+        else:
+            adversarial_train(model, train, eps=0.1, epochs=1, max_iter=2, rng=rng,
+                              progress=False)  # fmt: skip
+        assert not model.training and not any(m.training for m in model.modules())
+        return _weights(model)
+
+    first = retrain(0)
+    assert not torch.equal(first, _weights(trained))
+    assert torch.equal(first, retrain(0))
+    assert not torch.equal(first, retrain(1))
