@@ -17,8 +17,20 @@ Workflow (the CLI ``python -m physcore.sweeps`` offers the same steps)::
 * ``plan`` parses the spec (:mod:`.spec`), runs the computation's own parameter validation on every
   grid point, splits the swept grid into chunks and writes the SLURM array script
   (``#SBATCH --array=0-N%M``); nothing is submitted.
-* Each chunk (a SLURM array task, or a local worker) computes its grid points and writes
-  ``chunks/chunk-NNNNNN.nc`` atomically (temporary file + ``os.replace``).
+* Each chunk (a SLURM array task, or a local worker) claims the chunk's lock, computes its grid
+  points and writes ``chunks/chunk-NNNNNN.nc`` atomically (temporary file + ``os.replace``) with
+  a checksum of its values. ``status`` opens every chunk file: an empty, truncated or altered one
+  is reported as damaged and computed again by ``run`` and ``resubmit``.
+* Every SLURM job that runs for the sweep is recorded in ``jobs/``, whoever submitted it (the
+  array tasks record themselves), and ``status`` finds queued tasks by their working directory,
+  so ``sbatch sweep.sbatch`` by hand is seen too; ``resubmit`` never queues a chunk that is
+  queued or running. If the queue cannot be read, ``status`` says so and still counts the files.
+
+Trust: a sweep's ``spec.toml`` names the computation to import. Registered computations are
+imported freely; an unregistered import path (``"module:attribute"``) runs that module's code, so
+it needs ``allow_import=True`` (CLI ``--allow-import``) from whoever plans or opens the sweep.
+Submitting a sweep's ``sweep.sbatch`` runs its shell lines (``[slurm] setup``): read a script
+from someone else before you ``sbatch`` it.
 * ``collect`` merges the chunks into one netCDF with the spec text, the code version (``git
   describe``) and the library versions as attributes. Chunks do not depend on the back-end, so
   SLURM, serial and process-pool runs give identical files.
@@ -64,14 +76,22 @@ def _sweep(sweep) -> Sweep:
     return sweep if isinstance(sweep, Sweep) else Sweep(sweep)
 
 
-def plan(spec: str | Path | SweepSpec, directory: str | Path) -> Sweep:
+def plan(
+    spec: str | Path | SweepSpec,
+    directory: str | Path,
+    *,
+    allow_import: bool = False,
+    progress: bool = True,
+) -> Sweep:
     """Validate ``spec`` (a path or a parsed spec), create the sweep directory and write the SLURM
     array script. Raises :class:`SpecError` naming the field for a bad spec, before any file is
-    written."""
-    from .slurm import write_script
+    written. ``allow_import``: see :func:`get_computation`; ``progress``: a progress bar while
+    a large grid is checked."""
+    from .slurm import check_directory, write_script
 
+    directory = check_directory(directory)  # before any file is written
     if not isinstance(spec, SweepSpec):
-        spec = load_spec(spec)
+        spec = load_spec(spec, allow_import=allow_import, progress=progress)
     sweep = Sweep.create(spec, directory)
     write_script(sweep)
     return sweep
@@ -96,7 +116,7 @@ def run(
     if backend == "slurm":
         from .slurm import submit
 
-        todo = list(chunks) if chunks is not None else list(status(sweep).to_run)
+        todo = list(chunks) if chunks is not None else list(_queue_checked(sweep).to_run)
         if not todo:
             return None
         return submit(sweep, todo)
@@ -108,23 +128,46 @@ def run(
 
 
 def status(sweep: Sweep | str | Path, *, query_slurm: bool = True) -> SweepStatus:
-    """Done, failed, missing and (when SLURM answers) queued-or-running chunks."""
-    sweep = _sweep(sweep)
-    active = ()
-    if query_slurm:
-        from .slurm import active_chunks
+    """Done, running, damaged, failed, missing and (when SLURM answers) queued chunks.
 
-        active = active_chunks(sweep)
-    return sweep.status(active)
+    When the SLURM queue cannot be read, the file counts are still returned and
+    :attr:`SweepStatus.queue_error` says why the queue is missing from them.
+    """
+    sweep = _sweep(sweep)
+    active, error = (), ""
+    if query_slurm:
+        from .slurm import SlurmQueueError, active_chunks
+
+        try:
+            active = active_chunks(sweep)
+        except SlurmQueueError as err:
+            error = str(err)
+    return sweep.status(active, queue_error=error)
+
+
+def _queue_checked(sweep: Sweep) -> SweepStatus:
+    """The status, refusing to go on when SLURM's queue is unreadable (a submission could then
+    queue chunks that are already queued)."""
+    state = status(sweep, query_slurm=True)
+    if state.queue_error:
+        raise RuntimeError(
+            f"the SLURM queue could not be read ({state.queue_error}); not submitting, since "
+            "chunks already queued would be queued twice. Try again when squeue answers."
+        )
+    return state
 
 
 def resubmit(sweep: Sweep | str | Path, *, backend: str = "slurm", workers: int | None = None):
-    """Run or submit only the chunks that are missing or failed and not queued in SLURM.
+    """Run or submit only the chunks that are missing, failed or damaged, and neither queued in
+    SLURM nor being computed.
 
     Returns what :func:`run` returns, or None when there is nothing to do.
     """
     sweep = _sweep(sweep)
-    todo = status(sweep, query_slurm=True).to_run
+    if backend == "slurm":
+        todo = _queue_checked(sweep).to_run
+    else:  # local: the chunk locks keep a task SLURM starts meanwhile from running it twice
+        todo = status(sweep, query_slurm=True).to_run
     if not todo:
         return None
     return run(sweep, backend=backend, chunks=list(todo), workers=workers)

@@ -5,16 +5,21 @@ Layout of a sweep directory::
     spec.toml              the spec, verbatim (what every chunk computes from)
     sweep.json             digest of the spec, chunk count and size, grid shape
     sweep.sbatch           the SLURM array script (physcore.sweeps.slurm)
-    jobs.json              SLURM job ids submitted for this sweep
+    jobs/12345.json        one file per SLURM job that ran for this sweep, whoever submitted it
     chunks/chunk-000007.nc      a finished chunk (written to a temporary file, then os.replace)
     chunks/chunk-000007.failed  the traceback of a chunk whose computation raised
+    locks/chunk-000007.lock     the lock a process holds while it computes the chunk
     logs/                  SLURM task output
     sweep.nc               the merged result (collect)
 
-A chunk is *done* when its ``.nc`` exists; because it appears only through ``os.replace`` (atomic
-on POSIX within one file system), a task killed at any moment leaves either no file or a
-complete one, and running a chunk again writes the same values. That is what makes ``resubmit``
-and resuming a killed local run safe.
+A chunk is *done* when its ``.nc`` exists and passes :func:`.chunks.chunk_problem` (it opens,
+holds the chunk's points and shapes, and matches the checksum written with it). It appears only
+through ``os.replace`` (atomic on POSIX within one file system), so a task killed at any moment
+leaves either no file or a complete one; a file damaged later (a full disk, a copy cut short) is
+reported as *damaged* and computed again. A chunk is computed only by the process holding its
+lock (:func:`.chunks.claim`), so concurrent runs never compute it twice at the same time, and
+running a chunk again writes the same values. That is what makes ``resubmit`` and resuming a
+killed local run safe.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import json
 import subprocess
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -33,9 +38,13 @@ import xarray as xr
 
 from .._io import NETCDF_ENGINE as _ENGINE
 from .._io import write_netcdf, write_text
+from .chunks import CHECKSUM_ATTR, chunk_problem, claim, data_checksum, is_claimed
 from .spec import SweepSpec, parse_spec
 
 __all__ = ["Sweep", "SweepStatus", "code_version", "library_versions"]
+
+#: what :meth:`Sweep.run_chunk` did
+COMPUTED, ALREADY_DONE, CLAIMED = "computed", "already done", "running elsewhere"
 
 _LIBRARIES = ("numpy", "scipy", "xarray", "h5netcdf", "h5py", "numba", "qutip", "kwant", "torch")
 
@@ -83,13 +92,24 @@ def library_versions() -> str:
 
 @dataclass(frozen=True)
 class SweepStatus:
-    """Chunk ids by state. ``active`` are pending or running in SLURM (empty without SLURM)."""
+    """Chunk ids by state.
+
+    ``done``: sound chunk files. ``running``: claimed by a process now (here or on a node).
+    ``damaged``: a chunk file that fails its checks (``problems`` says why), computed again.
+    ``failed``: the computation raised (``chunks/*.failed``). ``missing``: none of these.
+    ``active``: pending or running in SLURM (empty without SLURM). ``queue_error``: why the SLURM
+    queue could not be read ("" when it was, or when no SLURM is in use).
+    """
 
     n_chunks: int
     done: tuple[int, ...]
     failed: tuple[int, ...]
     missing: tuple[int, ...]
     active: tuple[int, ...] = ()
+    damaged: tuple[int, ...] = ()
+    running: tuple[int, ...] = ()
+    problems: dict = field(default_factory=dict, compare=False)
+    queue_error: str = ""
 
     @property
     def complete(self) -> bool:
@@ -97,18 +117,30 @@ class SweepStatus:
 
     @property
     def to_run(self) -> tuple[int, ...]:
-        """Chunks that are neither done nor queued in SLURM: what ``resubmit`` runs."""
-        active = set(self.active)
-        return tuple(sorted(c for c in (*self.failed, *self.missing) if c not in active))
+        """Chunks neither done, nor being computed, nor queued in SLURM: what ``resubmit`` runs."""
+        busy = set(self.active) | set(self.running)
+        todo = (*self.failed, *self.missing, *self.damaged)
+        return tuple(sorted(c for c in todo if c not in busy))
 
     def summary(self) -> str:
         def ids(chunks):
             return _compress(chunks) if chunks else "-"
 
-        return (
-            f"{len(self.done)}/{self.n_chunks} chunks done; failed: {ids(self.failed)}; "
-            f"missing: {ids(self.missing)}; queued or running in SLURM: {ids(self.active)}"
+        damaged = ids(self.damaged)
+        if self.damaged:
+            first = self.damaged[0]
+            damaged += f" (chunk {first}: {self.problems.get(first, '?')}; computed again by run)"
+        text = (
+            f"{len(self.done)}/{self.n_chunks} chunks done; running: {ids(self.running)}; "
+            f"damaged: {damaged}; failed: {ids(self.failed)}; missing: {ids(self.missing)}; "
+            f"queued or running in SLURM: {ids(self.active)}"
         )
+        if self.queue_error:
+            text += (
+                f" (the SLURM queue could not be read: {self.queue_error}; "
+                "chunks queued there are counted as missing)"
+            )
+        return text
 
 
 def _compress(ids) -> str:
@@ -128,10 +160,21 @@ class Sweep:
     """A planned sweep directory (see the module docstring).
 
     Use :meth:`create` to plan one from a validated spec and ``Sweep(directory)`` to open it.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The sweep folder.
+    allow_import : bool
+        Import the computation its ``spec.toml`` names even when that is an import path no
+        registration names. Opening a folder from someone else would otherwise run their code;
+        see :mod:`physcore.sweeps.computations`.
     """
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, *, allow_import: bool = False):
         self.directory = Path(directory).resolve()
+        self.allow_import = allow_import
+        self._sound: dict[int, tuple] = {}  # chunk -> file identity when last verified sound
         meta_path = self.directory / "sweep.json"
         if not meta_path.is_file():
             raise ValueError(f"directory {self.directory} is not a planned sweep (no sweep.json)")
@@ -140,6 +183,7 @@ class Sweep:
             (self.directory / "spec.toml").read_text(),
             source=str(self.directory / "spec.toml"),
             check_points=False,  # validated at plan; the digest below proves the text unchanged
+            allow_import=allow_import,
         )
         if self.spec.digest != self.meta["spec_sha256"]:
             raise ValueError(f"{self.directory}/spec.toml was edited after plan; plan again")
@@ -176,7 +220,7 @@ class Sweep:
             "n_points": spec.n_points,
         }
         write_text(meta_path, json.dumps(meta, indent=1) + "\n")
-        return cls(directory)
+        return cls(directory, allow_import=spec.allow_import)
 
     # --- chunks -------------------------------------------------------------------------------
     def chunk_path(self, chunk: int) -> Path:
@@ -185,16 +229,56 @@ class Sweep:
     def failed_path(self, chunk: int) -> Path:
         return self.directory / "chunks" / f"chunk-{chunk:06d}.failed"
 
-    def run_chunk(self, chunk: int, *, force: bool = False) -> bool:
-        """Compute one chunk and write it atomically; returns False if it was already done.
+    def lock_path(self, chunk: int) -> Path:
+        return self.directory / "locks" / f"chunk-{chunk:06d}.lock"
 
-        A computation that raises leaves ``chunk-NNNNNN.failed`` (its traceback) and re-raises.
+    def chunk_problem(self, chunk: int) -> str | None:
+        """Why chunk ``chunk``'s file is not a sound result ("no file", "empty file",
+        "checksum mismatch"...), or None when it is (see :func:`.chunks.chunk_problem`)."""
+        path = self.chunk_path(chunk)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return "no file"
+        identity = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._sound.get(chunk) == identity:
+            return None
+        spec = self.spec
+        problem = chunk_problem(
+            path,
+            spec_sha256=spec.digest,
+            indices=spec.chunk_indices(chunk),
+            outputs=list(spec.impl.outputs),
+            vector_shape=tuple(len(v) for v in spec.vector.values()),
+        )
+        if problem is None:
+            self._sound[chunk] = identity
+        return problem
+
+    def run_chunk(self, chunk: int, *, force: bool = False, wait: bool = False) -> str:
+        """Claim one chunk and, unless it is done (or ``force``), compute it and write it
+        atomically.
+
+        Returns ``"computed"``, ``"already done"`` (a sound file exists) or ``"running
+        elsewhere"`` (another process holds the chunk's lock; with ``wait=True`` this waits for
+        it instead, then computes the chunk only if that process did not finish it). A damaged
+        file is computed again. A computation that raises leaves ``chunk-NNNNNN.failed`` (its
+        traceback) and re-raises.
         """
+        self.spec.chunk_indices(chunk)  # range check before creating a lock file
+        with claim(self.lock_path(chunk), wait=wait) as mine:
+            if not mine:
+                return CLAIMED
+            if not force and self.chunk_problem(chunk) is None:
+                return ALREADY_DONE
+            self._compute(chunk)
+            return COMPUTED
+
+    def _compute(self, chunk: int) -> None:
+        """Compute ``chunk`` and write it with its checksum (the caller holds its lock)."""
         spec = self.spec
         indices = spec.chunk_indices(chunk)
         path = self.chunk_path(chunk)
-        if path.exists() and not force:
-            return False
         impl = spec.impl
         vdims = tuple(spec.vector)
         vshape = tuple(len(v) for v in spec.vector.values())
@@ -225,19 +309,33 @@ class Sweep:
                 "library_versions": library_versions(),
             },
         )
+        ds.attrs[CHECKSUM_ATTR] = data_checksum(ds)
         write_netcdf(ds, path)
         self.failed_path(chunk).unlink(missing_ok=True)
-        return True
 
-    def status(self, active=()) -> SweepStatus:
-        """Chunks done, failed and missing (``active``: chunk ids SLURM still has queued)."""
-        n = self.spec.n_chunks
-        done = [c for c in range(n) if self.chunk_path(c).exists()]
-        done_set = set(done)
-        failed = [c for c in range(n) if c not in done_set and self.failed_path(c).exists()]
-        failed_set = set(failed)
-        missing = [c for c in range(n) if c not in done_set and c not in failed_set]
-        return SweepStatus(n, tuple(done), tuple(failed), tuple(missing), tuple(sorted(active)))
+    def status(self, active=(), *, queue_error: str = "") -> SweepStatus:
+        """The state of every chunk, from the files and locks (``active``: chunk ids SLURM has
+        pending or running; ``queue_error``: why the SLURM queue could not be read)."""
+        states: dict[str, list[int]] = {k: [] for k in ("done", "running", "damaged", "failed")}
+        states["missing"], problems = [], {}
+        for c in range(self.spec.n_chunks):
+            problem = self.chunk_problem(c)
+            if problem is None:
+                states["done"].append(c)
+            elif is_claimed(self.lock_path(c)):
+                states["running"].append(c)
+            elif problem != "no file":
+                states["damaged"].append(c)
+                problems[c] = problem
+            else:
+                states["failed" if self.failed_path(c).exists() else "missing"].append(c)
+        return SweepStatus(
+            self.spec.n_chunks,
+            **{k: tuple(v) for k, v in states.items()},
+            active=tuple(sorted(active)),
+            problems=problems,
+            queue_error=queue_error,
+        )
 
     # --- collect ------------------------------------------------------------------------------
     def collect(self, out: str | Path | None = None) -> Path:
@@ -250,8 +348,8 @@ class Sweep:
         Raises
         ------
         ValueError
-            If a chunk is missing or failed (naming them), belongs to another spec, or two
-            chunks cover the same grid point.
+            If a chunk is missing, failed, running or damaged (naming them and, for a damaged
+            one, what is wrong: belonging to another spec, a checksum mismatch...).
         """
         spec = self.spec
         state = self.status()
@@ -260,17 +358,11 @@ class Sweep:
         impl = spec.impl
         vshape = tuple(len(v) for v in spec.vector.values())
         data: dict[str, np.ndarray] = {}
-        seen = np.zeros(spec.n_outer, dtype=np.int64)
         code_versions, lib_versions = set(), set()
-        for chunk in range(spec.n_chunks):
+        for chunk in range(spec.n_chunks):  # each verified by status(): spec, points, checksum
             with xr.open_dataset(self.chunk_path(chunk), engine=_ENGINE) as ds:
                 ds = ds.load()
-            if ds.attrs.get("spec_sha256") != spec.digest:
-                raise ValueError(f"{self.chunk_path(chunk)} was computed from another spec")
             flat = ds["flat_index"].values
-            if not np.array_equal(flat, np.asarray(spec.chunk_indices(chunk))):
-                raise ValueError(f"{self.chunk_path(chunk)} does not hold chunk {chunk}'s points")
-            seen[flat] += 1
             code_versions.add(str(ds.attrs["code_version"]))
             lib_versions.add(str(ds.attrs["library_versions"]))
             for name in impl.outputs:
@@ -278,9 +370,6 @@ class Sweep:
                 if name not in data:
                     data[name] = np.empty((spec.n_outer, *vshape), dtype=arr.dtype)
                 data[name][flat] = arr
-        if not np.all(seen == 1):
-            bad = np.flatnonzero(seen != 1)[:10]
-            raise ValueError(f"grid points {bad.tolist()} are covered {seen[bad].tolist()} times")
         dims = (*spec.swept, *spec.vector)
         shape = (*spec.shape, *vshape)
         coords = {k: (k, list(v)) for k, v in spec.swept.items()}
