@@ -23,16 +23,27 @@ from ..attacks import FGSM, PGD, ThreatModel, art_classifier, check_images, pres
 from ..attacks.base import n_classes_of
 from ..rng import RandomState
 
-__all__ = ["fgsm", "pgd", "deepfool", "resolve_rng"]
+__all__ = ["fgsm", "pgd", "deepfool"]
+
+#: This module's argument names for the ThreatModel fields they set.
+_NAMES = "eps is ThreatModel.epsilon, max_iter is .steps, eps_step is .step_size"
 
 
-def resolve_rng(rng: RandomState, seed: int | None) -> RandomState:
+def _resolve_rng(rng: RandomState, seed: int | None) -> RandomState:
     """``rng``, or the deprecated ``seed`` keyword when it is given (not both)."""
     if seed is None:
         return rng
     if not (isinstance(rng, int) and rng == 0):
         raise ValueError(f"give rng or its old name seed, not both; got rng={rng!r}, seed={seed}")
     return seed
+
+
+def _threat(**fields) -> ThreatModel:
+    """The ThreatModel of a function call; errors also say which argument set the field."""
+    try:
+        return ThreatModel(**fields)
+    except ValueError as exc:  # ParameterTypeError keeps its type
+        raise type(exc)(f"{exc} ({_NAMES})") from exc
 
 
 def fgsm(
@@ -45,7 +56,7 @@ def fgsm(
     batch_size: int = 256,
 ) -> np.ndarray:
     """FGSM adversarial images (untargeted, one step of ``eps`` in [0, 1] pixel units)."""
-    threat = ThreatModel(norm=norm, epsilon=float(eps))
+    threat = _threat(norm=norm, epsilon=eps)
     return FGSM(threat, batch_size=batch_size).generate(model, X, y, 0)
 
 
@@ -69,9 +80,9 @@ def pgd(
     attacked system is ``model(mapping(x))`` and gradients pass the mapping as the identity.
     ``seed`` is the old name of ``rng``, kept for existing callers.
     """
-    threat = ThreatModel(norm=norm, epsilon=float(eps), steps=max_iter, step_size=eps_step)
+    threat = _threat(norm=norm, epsilon=eps, steps=max_iter, step_size=eps_step)
     attack = PGD(threat, bpda_mapping=bpda_mapping, batch_size=batch_size)
-    return attack.generate(model, X, y, resolve_rng(rng, seed))
+    return attack.generate(model, X, y, _resolve_rng(rng, seed))
 
 
 def deepfool(

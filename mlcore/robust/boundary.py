@@ -46,7 +46,7 @@ from ..data import ImageDataset
 from ..rng import RandomState, as_generator, seed_from
 from ..training import fit
 from . import attacks
-from .attacks import resolve_rng
+from .attacks import _resolve_rng
 
 __all__ = [
     "NonlinearInputMapping",
@@ -133,7 +133,7 @@ def boundary_samples(
     if bisection_steps < 0:
         raise ValueError(f"bisection_steps must be an integer >= 0; got {bisection_steps!r}")
     X = np.asarray(X, dtype=np.float32)
-    x_adv = attacks.pgd(model, X, y, eps=eps, max_iter=max_iter, rng=resolve_rng(rng, seed))
+    x_adv = attacks.pgd(model, X, y, eps=eps, max_iter=max_iter, rng=_resolve_rng(rng, seed))
     delta = x_adv - X
     flipped = _labels(model, x_adv) != y
     lo = np.zeros(len(X), dtype=np.float32)
@@ -166,7 +166,7 @@ def boundary_retrain(
     an attack seed and a training seed from ``rng``."""
     if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
         raise ValueError(f"rounds must be an integer >= 1, got {rounds!r}")
-    gen = as_generator(resolve_rng(rng, seed))
+    gen = as_generator(_resolve_rng(rng, seed))
     with preserved_mode(model):
         for r in range(rounds):
             xb = boundary_samples(model, train.X, train.y, eps=eps, rng=seed_from(gen))
@@ -198,7 +198,7 @@ def adversarial_train(
     """PGD adversarial training (Madry et al. 2018) in place: every batch is replaced by its
     ART PGD images (``max_iter`` steps, ``eps``), each batch's random start drawn from
     ``rng`` after the training seed."""
-    gen = as_generator(resolve_rng(rng, seed))
+    gen = as_generator(_resolve_rng(rng, seed))
     fit_seed = seed_from(gen)
 
     def to_adversarial(m, xb, yb):
@@ -243,7 +243,7 @@ def robustness(
     """
     system = with_mapping(model, mapping) if mapping is not None else model
     X, y = test.X, test.y
-    start = seed_from(resolve_rng(rng, seed))
+    start = seed_from(_resolve_rng(rng, seed))
 
     def acc(x):
         return float((_labels(system, x) == y).mean())

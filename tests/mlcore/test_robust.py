@@ -14,6 +14,7 @@ from mlcore.robust import (
     adversarial_train,
     boundary_retrain,
     boundary_samples,
+    deepfool,
     fgsm,
     pgd,
     quantization_loss,
@@ -49,7 +50,7 @@ def test_attacks_stay_in_budget_and_hurt(digits, trained):
         assert evaluate(trained, (x_adv, y)) < clean - 0.2
     with pytest.raises(ValueError, match="epsilon"):
         pgd(trained, X, y, eps=0.0)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match=r"ThreatModel.steps .* max_iter is \.steps"):
         pgd(trained, X, y, eps=0.1, max_iter=0)
 
 
@@ -170,3 +171,16 @@ def test_retraining_is_reproducible_from_rng_and_restores_the_mode(digits, train
     assert not torch.equal(first, _weights(trained))
     assert torch.equal(first, retrain(0))
     assert not torch.equal(first, retrain(1))
+
+
+def test_deepfool_crosses_the_boundary_with_small_steps(digits, trained):
+    X, y = digits[1].X[:60], digits[1].y[:60]
+    trained.train()
+    x_df = deepfool(trained, X, max_iter=20)
+    assert trained.training
+    pred = trained.eval()(torch.as_tensor(X)).argmax(1).numpy()
+    moved = trained(torch.as_tensor(x_df)).argmax(1).numpy()
+    assert np.mean(moved != pred) > 0.9  # almost every image crosses its nearest boundary
+    l2 = np.sqrt(((x_df - X) ** 2).reshape(len(X), -1).sum(1))
+    fgsm_l2 = np.sqrt(((fgsm(trained, X, y, eps=0.1) - X) ** 2).reshape(len(X), -1).sum(1))
+    assert np.median(l2) < np.median(fgsm_l2)  # minimal, unlike a fixed-size step
