@@ -1,6 +1,6 @@
 """Adversarial robustness of quantized networks (arXiv:2012.14965): the quantization and
-adversarial loss criteria, boundary-based retraining, the nonlinear input mapping, and attacks
-from the Adversarial Robustness Toolbox (FGSM, PGD, BPDA, transfer)."""
+adversarial loss criteria, boundary-based retraining, the nonlinear input mapping, and the
+attacks it uses (FGSM, PGD, BPDA, DeepFool) as thin functions over :mod:`mlcore.attacks`."""
 
 from .attacks import deepfool, fgsm, pgd
 from .boundary import (
