@@ -162,6 +162,18 @@ def test_attacks_respect_the_norm_bound_exactly(trained, batch, name, norm, eps)
     assert evaluate(trained, (result.x_adv, y)) < evaluate(trained, (X, y))
 
 
+@settings(max_examples=15, deadline=None)
+@given(norm=st.sampled_from(["linf", "l2"]), eps=st.floats(1e-3, 1.0), seed=st.integers(0, 99))
+def test_fgsm_and_pgd_bounds_hold_for_any_budget(trained, batch, norm, eps, seed):
+    X, y = batch
+    threat = ThreatModel(norm=norm, epsilon=eps, steps=3)
+    for attack in (FGSM(threat), PGD(threat)):
+        result = attack.run(trained, X[:16], y[:16], seed)
+        tolerance = 0.0 if norm == "linf" else 1e-12 * eps
+        assert result.norms.max() <= eps + tolerance
+        assert result.x_adv.min() >= 0.0 and result.x_adv.max() <= 1.0
+
+
 def test_white_box_attacks_hurt_more_with_more_budget(trained, batch):
     X, y = batch
     acc = [evaluate(trained, (_attacks("linf", e)["pgd"].generate(trained, X, y, 0), y))
