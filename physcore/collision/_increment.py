@@ -28,6 +28,10 @@ basis state ``j``, with the blocks ``A_ij = <i|A|j>`` (4x4 on the system),
 ``A`` comes from the Taylor series of ``expm1`` on ``-i tau G / 2**s`` (norm <= 1/4, degree 14,
 truncation ~1e-22 relative) followed by ``s`` exact doublings ``A(2t) = 2 A(t) + A(t)**2``
 (scaling and squaring for ``expm1``, Higham, *Functions of Matrices*, SIAM 2008, Sec. 10.3).
+It is kept as ``A = F + R`` with the exact first-order term ``F = -i tau G`` apart from the
+rest ``R = O(tau**2)`` (:class:`Increment`): the first-order parts of a heat or an energy
+change cancel exactly (``Tr[H_A [G, rho (x) eta]] = 0``), which they would not after
+``F + R`` is rounded into one matrix (an error ``eps tau |G|`` against a heat ``J**2 tau**2``).
 Neither numpy nor scipy has a matrix ``expm1``: ``scipy.linalg.expm`` returns ``U``, and
 ``U - 1`` is the very subtraction that must be avoided; an eigendecomposition of ``G`` would
 mix the large ``J`` terms into every block and round the ``A_jj`` at ``eps J tau`` instead of
@@ -39,12 +43,15 @@ exactly in the ancilla-diagonal blocks), so the relative error of the dissipator
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 __all__ = [
+    "Increment",
     "unitary_increment",
     "embed_system",
+    "then_system_step",
     "state_change",
     "observable_change",
     "increment_components",
@@ -55,51 +62,94 @@ _THETA = 0.25  # largest 1-norm of the scaled generator -i tau G / 2**s
 _DEGREE = 14  # Taylor degree: 0.25**15 / 15! ~ 7e-22, far below rounding
 
 
-def unitary_increment(h: np.ndarray, tau: float) -> np.ndarray:
+def _dagger(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(np.conj(a), -1, -2)
+
+
+@dataclass(frozen=True)
+class Increment:
+    """``U - 1 = first + rest`` for stacked unitaries (arrays of shape (..., n, n)).
+
+    ``first = -i tau h`` is the exact first-order term and ``rest`` the remainder, of order
+    ``tau**2``. Kept apart, the first-order parts of a change cancel exactly where they must
+    (``Tr[H_A [H_S, rho (x) eta]] = 0`` is then 0, not ``eps tau``).
+    """
+
+    first: np.ndarray
+    rest: np.ndarray
+
+    @property
+    def total(self) -> np.ndarray:
+        """``U - 1``."""
+        return self.first + self.rest
+
+
+def unitary_increment(h: np.ndarray, tau: float) -> Increment:
     """``exp(-i tau h') - 1`` for stacked Hermitian ``h`` (..., n, n), without cancellation.
 
     ``h' = h - Tr(h) / n``: the trace is a global phase that no map ``U X U^dagger`` and no
-    Heisenberg observable ``U^dagger X U`` sees; removing it keeps ``A`` as small as the
+    Heisenberg observable ``U^dagger X U`` sees; removing it keeps ``U - 1`` as small as the
     physics allows.
     """
     h = np.asarray(h, dtype=complex)
     n = h.shape[-1]
-    eye = np.eye(n)
     shift = np.trace(h, axis1=-2, axis2=-1)[..., None, None] / n
-    x = -1j * tau * (h - shift * eye)
-    norm = float(np.abs(x).sum(axis=-2).max()) if x.size else 0.0
+    first = -1j * tau * (h - shift * np.eye(n))
+    norm = float(np.abs(first).sum(axis=-2).max()) if first.size else 0.0
     squarings = max(0, math.ceil(math.log2(norm / _THETA))) if norm > 0 else 0
-    x = x / 2.0**squarings
-    # expm1(x) = sum_k x**k / k!, summed term by term: a Horner form x (1 + x/2 (1 + ...))
-    # would round each x**k / k! against the identity and lose its digits below eps * |x|
-    term = a = x
+    x = first / 2.0**squarings
+    # rest = expm1(x) - x = sum_{k >= 2} x**k / k!, summed term by term (a Horner form
+    # x (1 + x/2 (1 + ...)) would round each term against the identity, losing eps * |x|)
+    term, rest = x, np.zeros_like(x)
     for k in range(2, _DEGREE + 1):
         term = (term @ x) / k
-        a = a + term
+        rest = rest + term
     for _ in range(squarings):
-        a = 2.0 * a + a @ a
-    return a
+        # U(2t) - 1 = 2 A + A**2 with A = x + rest; the first-order part doubles exactly
+        a = x + rest
+        rest = 2.0 * rest + a @ a
+        x = 2.0 * x
+    return Increment(first=first, rest=rest)
 
 
-def embed_system(b: np.ndarray) -> np.ndarray:
-    """``b (x) 1_A``: system operators (..., 4, 4) on the 16-dim space (system first)."""
-    b = np.asarray(b)
-    out = np.einsum("...ab,ij->...aibj", b, np.eye(4))
-    return out.reshape(b.shape[:-2] + (16, 16))
+def embed_system(inc: Increment) -> Increment:
+    """``B (x) 1_A`` for a system increment (..., 4, 4) on the 16-dim space (system first)."""
+
+    def embed(b):
+        out = np.einsum("...ab,ij->...aibj", b, np.eye(4))
+        return out.reshape(b.shape[:-2] + (16, 16))
+
+    return Increment(first=embed(inc.first), rest=embed(inc.rest))
 
 
-def state_change(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``U X U^dagger - X = A X A^dagger + A X + X A^dagger`` for ``U = 1 + A``."""
-    a_dag = np.swapaxes(np.conj(a), -1, -2)
-    ax = a @ x
-    return ax @ a_dag + ax + x @ a_dag
+def then_system_step(collision: Increment, step: Increment | None) -> Increment:
+    """Increment of ``(P (x) 1_A) U`` from those of ``U`` (16x16) and ``P`` (4x4 or None).
+
+    ``P U - 1 = A + B + B A`` with ``A = U - 1``, ``B = P (x) 1_A - 1``; the first-order parts
+    add, the rest collects ``B A``.
+    """
+    if step is None:
+        return collision
+    b = embed_system(step)
+    return Increment(
+        first=collision.first + b.first,
+        rest=collision.rest + b.rest + b.total @ collision.total,
+    )
 
 
-def observable_change(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``U^dagger X U - X = A^dagger X A + A^dagger X + X A`` for ``U = 1 + A``."""
-    a_dag = np.swapaxes(np.conj(a), -1, -2)
-    xa = x @ a
-    return a_dag @ xa + a_dag @ x + xa
+def state_change(inc: Increment, x: np.ndarray) -> np.ndarray:
+    """``U X U^dagger - X = A X A^dagger + (R X + X R^dagger) + (F X + X F^dagger)``.
+
+    ``A = U - 1 = F + R`` (:class:`Increment`); the exact first-order group comes last.
+    """
+    a, f, r = inc.total, inc.first, inc.rest
+    return (a @ x) @ _dagger(a) + (r @ x + x @ _dagger(r)) + (f @ x + x @ _dagger(f))
+
+
+def observable_change(inc: Increment, x: np.ndarray) -> np.ndarray:
+    """``U^dagger X U - X = A^dagger X A + (R^dagger X + X R) + (F^dagger X + X F)``."""
+    a, f, r = inc.total, inc.first, inc.rest
+    return _dagger(a) @ (x @ a) + (_dagger(r) @ x + x @ r) + (_dagger(f) @ x + x @ f)
 
 
 def increment_components(a: np.ndarray) -> np.ndarray:
@@ -108,8 +158,9 @@ def increment_components(a: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     a : ndarray, shape (..., 16, 16)
-        Increment of the collision propagator on (system, ancilla pair), system first; in the
-        local scheme the propagator includes the system-only ``H_12`` step.
+        ``U - 1`` of the collision propagator on (system, ancilla pair), system first
+        (:attr:`Increment.total`); in the local scheme the propagator includes the
+        system-only ``H_12`` step.
 
     Returns
     -------
@@ -127,11 +178,26 @@ def increment_components(a: np.ndarray) -> np.ndarray:
     return (jump + left + right).reshape(a.shape[:-2] + (4, 16, 16))
 
 
-def observable_changes(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+def observable_changes(inc: Increment, x: np.ndarray) -> np.ndarray:
     """``<j| U^dagger X U - X |j>`` per ancilla-pair state j: (..., 16, 16) -> (..., 4, 4, 4).
 
     ``Tr[X (sigma - rho (x) eta)] = sum_j p_j Tr[O_j rho]`` for the returned ``O_j``.
+
+    ``X`` must be conserved at first order inside the ancilla-diagonal blocks,
+    ``<j|[G, X]|j> = 0``: true for the ancilla energies, for ``V`` and for the system
+    Hamiltonian contained in ``G`` (``[H_S + H_R, X] = 0`` and ``[V, X]`` is off-diagonal in
+    the ancillas). The first-order group ``F^dagger X + X F = i tau [G, X]`` is then zero in
+    these blocks, and it is dropped rather than left to contribute its rounding,
+    ``eps tau |G| |X|``, to a change of order ``tau**2``. RuntimeError if ``X`` breaks the
+    condition.
     """
-    m = observable_change(a, x)
+    f = inc.first
+    first = _dagger(f) @ x + x @ f
+    first_blocks = np.einsum("...xjyj->...jxy", first.reshape(first.shape[:-2] + (4, 4, 4, 4)))
+    scale = np.abs(f).max() * np.abs(x).max() if f.size else 0.0
+    if np.abs(first_blocks).max(initial=0.0) > 1e-12 * scale:
+        raise RuntimeError("observable_changes: X is not conserved at first order (<j|[G, X]|j>)")
+    a, r = inc.total, inc.rest
+    m = _dagger(a) @ (x @ a) + (_dagger(r) @ x + x @ r)
     m = m.reshape(m.shape[:-2] + (4, 4, 4, 4))
     return np.einsum("...xjyj->...jxy", m)

@@ -100,8 +100,8 @@ def collision_map(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
     return qutip.kraus_to_super(collision_kraus(model, scheme))
 
 
-def collision_increment(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
-    """``U - 1`` of the collision step, computed without cancellation (16x16 array).
+def collision_increment(model: CollisionModel, scheme: str = "exact") -> _increment.Increment:
+    """``U - 1`` of the collision step, computed without cancellation (16x16 arrays).
 
     ``U = exp(-i tau G)`` with ``G`` from :meth:`.CollisionModel.collision_generator` (its trace,
     a global phase, removed); see :mod:`._increment`.
@@ -109,21 +109,17 @@ def collision_increment(model: CollisionModel, scheme: str = "exact") -> np.ndar
     return _increment.unitary_increment(model.collision_generator(scheme).full(), model.tau)
 
 
-def inter_system_increment(model: CollisionModel) -> np.ndarray:
-    """``exp(-i tau H_12) - 1`` of the local scheme's separate step (4x4 array)."""
+def inter_system_increment(model: CollisionModel) -> _increment.Increment:
+    """``exp(-i tau H_12) - 1`` of the local scheme's separate step (4x4 arrays)."""
     return _increment.unitary_increment(model.system.h_interaction().full(), model.tau)
 
 
-def total_increment(collision: np.ndarray, step: np.ndarray | None) -> np.ndarray:
-    """``U_tot - 1`` for ``U_tot = (P (x) 1_A) U``, from ``A = U - 1`` and ``B = P - 1``.
-
-    ``U_tot - 1 = A + B' + B' A`` with ``B' = B (x) 1_A`` (stacks broadcast); ``step=None``
-    returns ``A`` (the exact scheme has no separate step).
-    """
-    if step is None:
-        return collision
-    b = _increment.embed_system(step)
-    return collision + b + b @ collision
+def total_increment(model: CollisionModel, scheme: str = "exact") -> _increment.Increment:
+    """``U_tot - 1`` of one whole collision: the collision step, then (local scheme) the
+    ``H_12`` step, ``U_tot = (exp(-i tau H_12) (x) 1_A) U``."""
+    scheme = check_scheme(scheme)
+    step = inter_system_increment(model) if scheme == "local" else None
+    return _increment.then_system_step(collision_increment(model, scheme), step)
 
 
 def map_increment_components(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
@@ -133,10 +129,7 @@ def map_increment_components(model: CollisionModel, scheme: str = "exact") -> np
     ``A = U - 1`` (module :mod:`._increment`) and stays accurate at short collision times, where
     ``Phi_j`` itself is the identity to within rounding of the dissipative part.
     """
-    scheme = check_scheme(scheme)
-    step = inter_system_increment(model) if scheme == "local" else None
-    a = total_increment(collision_increment(model, scheme), step)
-    return _increment.increment_components(a)
+    return _increment.increment_components(total_increment(model, scheme).total)
 
 
 def map_increment(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
@@ -164,19 +157,23 @@ def collision_observable_changes(
 ) -> dict[str, np.ndarray]:
     """Heisenberg-picture energy changes of one collision, per ancilla basis state.
 
-    Returns a dict with keys ``"ancilla_left"``, ``"ancilla_right"``, ``"interaction"``; each an
-    array ``O_j = <j| U^dagger X U - X |j>`` of shape (4, 4, 4) such that one collision of the
-    system state ``rho`` changes ``Tr[X ...]`` by ``sum_j p_j Tr[O_j rho]``, for X the left
-    ancilla energy, the right ancilla energy and ``V_L + V_R``. The heat and the switching work
-    of a collision are linear in ``rho`` through these: ``Q_i = -sum_j p_j Tr[O_j rho]``. In the
-    local scheme they refer to the collision step (the ``H_12`` step does not touch the
-    ancillas or ``V``). Formed from ``A = U - 1`` (:mod:`._increment`), so the O(tau**2) changes
-    keep their digits.
+    Returns a dict with keys ``"ancilla_left"``, ``"ancilla_right"``, ``"interaction"`` and
+    ``"system"``; each an array ``O_j = <j| U^dagger X U - X |j>`` of shape (4, 4, 4) such that
+    one collision of the system state ``rho`` changes ``Tr[X ...]`` by
+    ``sum_j p_j Tr[O_j rho]``, for X the left ancilla energy, the right ancilla energy,
+    ``V_L + V_R`` and ``H_S``. The heat and the switching work of a collision are linear in
+    ``rho`` through these: ``Q_i = -sum_j p_j Tr[O_j rho]``. In the local scheme the first three
+    refer to the collision step (the ``H_12`` step touches neither the ancillas nor ``V``) and
+    ``"system"`` to the whole collision. Formed from ``U - 1`` (:mod:`._increment`), so the
+    O(tau**2) changes keep their digits.
     """
     a = collision_increment(model, check_scheme(scheme))
     hl, hr = model.ancilla_hamiltonians()
     vl, vr = model.interactions()
-    return {
+    out = {
         key: _increment.observable_changes(a, x.full())
         for key, x in (("ancilla_left", hl), ("ancilla_right", hr), ("interaction", vl + vr))
     }
+    h_s = np.kron(model.system.hamiltonian().full(), np.eye(4))
+    out["system"] = _increment.observable_changes(total_increment(model, scheme), h_s)
+    return out

@@ -72,7 +72,7 @@ class CollisionSolver:
         changes = collision_observable_changes(model, scheme)
         self._heat_left = -np.einsum("j,jab->ab", w, changes["ancilla_left"])
         self._heat_right = -np.einsum("j,jab->ab", w, changes["ancilla_right"])
-        self._h_s = model.system.hamiltonian().full()
+        self._energy = np.einsum("j,jab->ab", w, changes["system"])
         self._rho = None
 
     def steady_state(self) -> qutip.Qobj:
@@ -88,7 +88,7 @@ class CollisionSolver:
         change = (self._increment @ rho.T.reshape(16)).reshape(4, 4).T
         q_l = np.trace(self._heat_left @ rho).real
         q_r = np.trace(self._heat_right @ rho).real
-        d_e = np.trace(self._h_s @ change).real
+        d_e = np.trace(self._energy @ rho).real
         self._rho = rho + change
         return q_l, q_r, d_e - q_l - q_r
 

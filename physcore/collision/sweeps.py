@@ -26,7 +26,6 @@ from tqdm.auto import tqdm
 
 from . import _batched, _increment
 from .correlations import correlation_measures
-from .maps import total_increment
 from .model import CollisionModel, check_scheme
 from .steady import check_unique_steady_state, trace_distance
 from .thermo import rectification_ratio
@@ -122,7 +121,7 @@ def sweep_pieces(model: CollisionModel, g_values, scheme: str = "exact") -> Swee
     def change(x):  # Pauli coordinates of <j|U^+ X U - X|j>, (n_g, 4, 16)
         return _batched.pauli_observables(_increment.observable_changes(a, x.full()))
 
-    increments = _increment.increment_components(total_increment(a, step))
+    increments = _increment.increment_components(_increment.then_system_step(a, step).total)
     return SweepPieces(
         increment=_batched.pauli_transfer_matrices(increments),
         ancilla_left=change(hl),

@@ -40,7 +40,7 @@ import numpy as np
 import qutip
 
 from . import _increment
-from .maps import collision_increment, inter_system_increment
+from .maps import ancilla_weights, collision_increment, collision_observable_changes
 from .model import CollisionModel, check_scheme
 from .steady import check_density_matrix, collision_steady_state
 
@@ -153,31 +153,38 @@ def collision_thermodynamics(
 
     Notes
     -----
-    Heat, work and ``Delta E_S`` are traces of the state *change*
-    ``D = sigma - rho (x) eta = A X A^dagger + A X + X A^dagger`` (``A = U - 1``, module
-    :mod:`._increment`), so they keep their digits when they are ``O(J**2 tau**2)``: at short
-    collision times the currents ``Q / tau`` tend smoothly to the local Lindblad ones. The
-    entropies are differences of O(1) von Neumann entropies: absolute accuracy about 1e-14
-    nats per collision.
+    Heat, switching work and ``Delta E_S`` are ``Tr[(U^dagger X U - X)(rho (x) eta)]`` with
+    ``U^dagger X U - X = A^dagger X A + A^dagger X + X A`` (``A = U - 1``, module
+    :mod:`._increment`), so they keep their digits when they are ``O(J**2 tau**2)`` (the
+    O(tau) terms odd in ``V`` vanish exactly in this form): at short collision times the
+    currents ``Q / tau`` tend smoothly to the local Lindblad ones. The splitting work is
+    ``Delta E_S - Delta_coll <H_0>`` (equal to the module's definition because the ``H_12``
+    step conserves ``H_12``). The entropies are differences of O(1) von Neumann entropies:
+    absolute accuracy about 1e-14 nats per collision.
     """
     scheme = check_scheme(scheme)
     rho = check_density_matrix(rho, "rho").full()
     eta_l, eta_r = model.ancilla_states()
     before = np.kron(rho, np.kron(eta_l.full(), eta_r.full()))
-    change = _increment.state_change(collision_increment(model, scheme), before)
-    hl, hr = model.ancilla_hamiltonians()
-    vl, vr = model.interactions()
-    heat_left, heat_right = -_trace(hl.full(), change), -_trace(hr.full(), change)
-    w_switch = -_trace((vl + vr).full(), change)
-    d_sys = _system_part(change)  # rho after the collision step minus rho
+    weights = ancilla_weights(model)
+
+    def gain(o):  # sum_j p_j Tr[O_j rho]: the change of <X> over the collision
+        return _trace(np.einsum("j,jab->ab", weights, o), rho)
+
+    changes = collision_observable_changes(model, scheme)
+    heat_left, heat_right = -gain(changes["ancilla_left"]), -gain(changes["ancilla_right"])
+    w_switch = -gain(changes["interaction"])
+    energy_change = gain(changes["system"])
+    a = collision_increment(model, scheme)
+    # W_split = Delta_coll <H_12> + Delta_step <H_0> = Delta E_S - Delta_coll <H_0>, since the
+    # H_12 step conserves H_12; both terms of the second form are conserved at first order,
+    # so no O(tau) parts cancel in floating point
+    w_split = 0.0
     if scheme == "local":
-        # P s P^dagger - s for the H_12 step P = 1 + B applied to s = rho + d_sys
-        d_step = _increment.state_change(inter_system_increment(model), rho + d_sys)
-        w_split = _trace(model.system.h_interaction().full(), d_sys) + _trace(
-            model.system.h_local().full(), d_step
-        )
-    else:
-        d_step, w_split = np.zeros((4, 4)), 0.0
+        h_0 = np.kron(model.system.h_local().full(), np.eye(4))
+        w_split = energy_change - gain(_increment.observable_changes(a, h_0))
+    change = _increment.state_change(a, before)  # sigma - rho (x) eta, for the entropies
+    d_sys = _system_part(change)  # rho after the collision step minus rho
     after = qutip.Qobj(before + change, dims=[[2, 2, 2, 2], [2, 2, 2, 2]])
     sys_after = qutip.Qobj(rho + d_sys, dims=[[2, 2], [2, 2]])
     mutual = qutip.entropy_mutual(after, [0, 1], [2, 3])
@@ -194,7 +201,7 @@ def collision_thermodynamics(
         heat_right=heat_right,
         work_switching=w_switch,
         work_splitting=w_split,
-        energy_change=_trace(model.system.hamiltonian().full(), d_sys + d_step),
+        energy_change=energy_change,
         entropy_production=float(mutual + relative),
         entropy_production_clausius=float(clausius),
         mutual_information=float(mutual),
