@@ -41,6 +41,7 @@ def pauli_basis() -> np.ndarray:
 _B = pauli_basis()
 # vec(B_mu) in column stacking: vec index = row + 4 col
 _VEC_B = np.stack([b.T.reshape(16) for b in _B], axis=1)  # (16 vec, 16 mu)
+_VEC_B_DAG = _VEC_B.conj().T
 
 
 def pauli_transfer_matrices(superops: np.ndarray) -> np.ndarray:
@@ -51,7 +52,7 @@ def pauli_transfer_matrices(superops: np.ndarray) -> np.ndarray:
     Hermiticity-preserving maps, up to rounding) is dropped.
     """
     s = np.asarray(superops, dtype=complex)
-    return np.real(np.einsum("vm,...vw,wn->...mn", _VEC_B.conj(), s, _VEC_B)) / 4.0
+    return np.real(_VEC_B_DAG @ s @ _VEC_B) / 4.0
 
 
 def pauli_observables(ops: np.ndarray) -> np.ndarray:
