@@ -37,8 +37,9 @@ import torch
 from torch import nn
 
 from .aggregation import WeightedMean
-from .client import ClientTask, ClientUpdate
+from .client import Client, ClientTask, ClientUpdate, LossFn
 from .fedavg import FedAvg, FedAvgResult, apply_aggregate, shared_update
+from .transforms import UpdateTransform
 
 __all__ = ["run_flower"]
 
@@ -48,14 +49,32 @@ _NODE_WAIT_S = 120.0
 
 @dataclass
 class _ClientRunner:
-    """What a Flower ClientApp needs, on the CPU so that it pickles into a Ray actor."""
+    """What a Flower ClientApp needs, kept on the CPU so that it pickles into a Ray actor
+    (the server's model and sampler stay in the caller's process)."""
 
-    sim: FedAvg
+    clients: list[Client]
+    kind: str
+    loss_fn: LossFn | None
+    transform: UpdateTransform | None
     template: nn.Module
     X: torch.Tensor
     y: torch.Tensor
     device: str
     threads: int
+
+    @classmethod
+    def of(cls, sim: FedAvg, global_model: nn.Module) -> _ClientRunner:
+        return cls(
+            sim.clients,
+            sim.options.share,
+            sim.loss_fn,
+            sim.transform,
+            copy.deepcopy(global_model).cpu(),
+            sim.X.cpu(),
+            sim.y.cpu(),
+            str(sim.device),
+            torch.get_num_threads(),
+        )
 
     def __call__(self, task: ClientTask, state: Mapping[str, torch.Tensor]) -> ClientUpdate:
         torch.set_num_threads(self.threads)  # same thread count as the caller: same numbers
@@ -65,14 +84,14 @@ class _ClientRunner:
             self.template = self.template.to(device)
         self.template.load_state_dict(state)
         return shared_update(
-            self.sim.clients[task.client],
+            self.clients[task.client],
             task,
             self.template,
             self.X,
             self.y,
-            kind=self.sim.options.share,
-            loss_fn=self.sim.loss_fn,
-            transform=self.sim.transform,
+            kind=self.kind,
+            loss_fn=self.loss_fn,
+            transform=self.transform,
         )
 
 
@@ -233,10 +252,7 @@ def run_flower(
     if isinstance(n_rounds, bool) or not isinstance(n_rounds, int) or n_rounds < 1:
         raise ValueError(f"run_flower: n_rounds must be an integer >= 1; got {n_rounds!r}")
     sim.start(global_model)
-    cpu_model = copy.deepcopy(global_model).cpu()
-    runner = _ClientRunner(
-        sim, cpu_model, sim.X.cpu(), sim.y.cpu(), str(sim.device), torch.get_num_threads()
-    )
+    runner = _ClientRunner.of(sim, global_model)
     errors: list[BaseException] = []
     server_app = ServerApp()
 
