@@ -10,7 +10,11 @@ Layers (model -> maps -> solvers):
 * :mod:`.model`: :class:`TwoQubitSystem`, :class:`AncillaBath`, :class:`CollisionModel`
   (validated, immutable data);
 * :mod:`.maps`: the exact and local collision maps as QuTiP superoperators (Kraus operators
-  ``K_ij = sqrt(p_j) <i|U|j>``);
+  ``K_ij = sqrt(p_j) <i|U|j>``), and ``Phi - 1`` (:func:`map_increment`) formed from
+  ``U - 1`` without cancellation (:mod:`._increment`): steady states, heat and work are
+  computed from it, so they stay accurate at short collision times, where one collision
+  changes the state by only ``O(J**2 tau**2)`` (tested down to tau = 1e-10: the currents
+  reach the local Lindblad ones at first order in tau, at fixed ``J**2 tau``);
 * :mod:`.steady`: fixed points by a direct null-space solve, density-matrix checks;
   :mod:`.solver`: :class:`CollisionSolver` (``start`` / ``step`` / ``run``);
 * :mod:`.lindblad`: the local (continuum limit) and global master equations;
@@ -46,10 +50,22 @@ from .correlations import (
     negativity,
 )
 from .lindblad import global_lindblad, lindblad_steady_state, local_heat_currents, local_lindblad
-from .maps import collision_kraus, collision_map, collision_unitary, map_components
+from .maps import (
+    collision_kraus,
+    collision_map,
+    collision_unitary,
+    map_components,
+    map_increment,
+)
 from .model import AncillaBath, CollisionModel, TwoQubitSystem
 from .solver import CollisionResult, CollisionSolver, collision_evolve
-from .steady import collision_steady_state, fixed_point, qutip_fixed_point, trace_distance
+from .steady import (
+    collision_steady_state,
+    fixed_point,
+    increment_fixed_point,
+    qutip_fixed_point,
+    trace_distance,
+)
 from .sweeps import coupling_sweep, rectification_map
 from .thermo import (
     CollisionThermodynamics,
@@ -67,7 +83,9 @@ __all__ = [
     "collision_kraus",
     "collision_map",
     "map_components",
+    "map_increment",
     "fixed_point",
+    "increment_fixed_point",
     "qutip_fixed_point",
     "collision_steady_state",
     "trace_distance",
