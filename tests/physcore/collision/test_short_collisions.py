@@ -240,7 +240,7 @@ def test_unitary_increment_matches_expm_and_keeps_small_terms():
 
 
 def test_non_finite_couplings_and_non_unique_steady_states_are_refused(exchange_model):
-    for bad in ([np.nan], [0.1, np.inf], [1j], [[0.1, 0.2]], ["a"]):
+    for bad in (np.nan, [np.nan], [0.1, np.inf], [1j], [[0.1, 0.2]], ["a"]):
         with pytest.raises(ValueError, match="g_values"):
             coupling_sweep(exchange_model, bad, progress=False)
         with pytest.raises(ValueError, match="g_values"):
