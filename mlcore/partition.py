@@ -47,7 +47,7 @@ __all__ = [
 _MAX_DIRICHLET_DRAWS = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Partition:
     """Index arrays, one per client, into a labelled data set.
 
@@ -102,6 +102,17 @@ class Partition:
             out=np.zeros(self.label_counts.shape, dtype=np.float64),
             where=totals > 0,
         )
+
+    def describe(self) -> dict:
+        """JSON-ready summary for a run record: scheme, parameters, client sizes, number of
+        unassigned samples and per-client label counts (the indices follow from the seed)."""
+        return {
+            "scheme": self.scheme,
+            "params": dict(self.params),
+            "sizes": self.sizes().tolist(),
+            "n_unassigned": int(self.unassigned.size),
+            "label_counts": self.label_counts.tolist(),
+        }
 
     def classes(self, client: int) -> np.ndarray:
         """The labels client ``client`` holds at least one sample of."""

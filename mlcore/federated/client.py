@@ -93,7 +93,7 @@ class LocalTraining(Params):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Client:
     """One client: the indices of its samples in the federation's data set and its recipe.
 
@@ -173,7 +173,7 @@ class ClientTask:
     step_offset: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ClientUpdate:
     """Exactly what one client shares with the server in one round.
 

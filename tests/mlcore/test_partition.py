@@ -145,6 +145,9 @@ def test_disjoint_classes_are_disjoint(labels):
     assert set().union(*sets) == set(range(10))
     assert sorted(len(s) for s in sets) == [2, 2, 3, 3]
     q = disjoint_class_partition(labels, 3, classes_per_client=2, random_state=0)
+    summary = q.describe()
+    assert summary["scheme"] == "disjoint_classes" and summary["params"]["classes_per_client"] == 2
+    assert sum(summary["sizes"]) + summary["n_unassigned"] == labels.size
     held = set().union(*(set(q.classes(k)) for k in range(3)))
     assert len(held) == 6
     left = set(np.unique(labels[q.unassigned]))
