@@ -145,29 +145,58 @@ class SemiDirac(BandModel):
             # delta > 0: the inner pair of k_a roots exists only for |k_b| > sqrt(eps^2 - delta^2)/v
             out[:, 1] = np.where((d > 0) & (e > d), inner, np.nan)
             return out
-        # generic angle: maximize k_y along the parametrized contour, then refine the sampled
-        # maximum by a parabola through its neighbours
-        t = np.linspace(0.0, 2 * np.pi, 4097)[:-1]
-        x = d + e[:, None] * np.cos(t)[None, :]
-        valid = x >= 0
-        ka = np.sqrt(2 * m * np.clip(x, 0, None))
-        kb = e[:, None] * np.sin(t)[None, :] / v
-        best = np.full(e.size, np.nan)
-        for sign in (1.0, -1.0):
-            ky = np.where(valid, sign * ka * c - kb * s, -np.inf)
-            i = np.argmax(ky, axis=1)
-            rows = np.arange(e.size)
-            f0 = ky[rows, i]
-            fm = ky[rows, (i - 1) % t.size]
-            fp = ky[rows, (i + 1) % t.size]
-            with np.errstate(invalid="ignore"):  # -inf marks invalid samples
-                curv = fm - 2 * f0 + fp
-                ok = np.isfinite(fm) & np.isfinite(fp) & (curv < 0)
-                step = np.where(ok, (fp - fm) ** 2 / (8 * np.where(ok, curv, -1.0)), 0.0)
-            refined = f0 - step
-            best = np.fmax(best, np.where(np.isfinite(refined), refined, np.nan))
-        out[:, 0] = np.where(e > 0, np.abs(best), np.nan)
+        return _semidirac_tangent_momenta(e, m, v, d, c, s)
+
+
+def _semidirac_tangent_momenta(e, m, v, d, c, s) -> np.ndarray:
+    """Critical |q| of the semi-Dirac contour at a generic angle (``c, s != 0``), shape (n, 3).
+
+    The number of real k_x roots at fixed q changes where the line ``k_y = q`` is tangent to
+    the contour ``F = u**2 + v**2 k_b**2 - eps**2 = 0``, ``u = k_a**2/2m - delta``. Tangency,
+    ``grad F || grad k_y = (c, -s)`` in (k_a, k_b), gives ``v**2 k_b = -s u k_a / (m c)``;
+    with F this is the cubic ``2 s**2 u**3 + (m c**2 v**2 + 2 s**2 delta) u**2 - m c**2 v**2
+    eps**2 = 0`` in u with ``|u| <= |eps|`` and ``u + delta >= 0``. Its roots (batched companion
+    eigenvalues in ``w = u / |eps|``, polished by Newton steps) give every tangent point:
+    the largest |k_y| first (q_max), the others (where a pocket opens or closes) after it, NaN
+    where absent.
+    """
+    a = m * c * c * v * v
+    b = 2 * s * s
+    out = np.full((e.size, 3), np.nan)
+    ok = e > 0
+    if not ok.any():
         return out
+    ee = e[ok]
+    # B e w^3 + (A + B delta) w^2 - A = 0, scaled by its largest coefficient
+    p3, p2, p0 = b * ee, a + b * d + 0 * ee, -a + 0 * ee
+    norm = np.maximum(np.maximum(np.abs(p3), np.abs(p2)), np.abs(p0))
+    p3, p2, p0 = p3 / norm, p2 / norm, p0 / norm
+    w = np.full((ee.size, 3), np.nan, complex)
+    cubic = np.abs(p3) > 1e-14
+    comp = np.zeros((ee.size, 3, 3))
+    comp[:, 1, 0] = comp[:, 2, 1] = 1.0
+    comp[cubic, 0, 0] = -p2[cubic] / p3[cubic]
+    comp[cubic, 0, 2] = -p0[cubic] / p3[cubic]
+    w[cubic] = np.linalg.eigvals(comp[cubic])
+    quad = ~cubic  # leading term negligible: w = +-sqrt(-p0 / p2)
+    w[quad, 0] = np.sqrt(-p0[quad] / p2[quad] + 0j)
+    w[quad, 1] = -w[quad, 0]
+    real = np.abs(w.imag) <= 1e-6 * np.maximum(1.0, np.abs(w.real))
+    w = np.where(real, w.real, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for _ in range(3):  # Newton polish of the companion-matrix roots
+            f = (p3[:, None] * w + p2[:, None]) * w * w + p0[:, None]
+            df = (3 * p3[:, None] * w + 2 * p2[:, None]) * w
+            w = np.where(df != 0, w - f / np.where(df != 0, df, 1.0), w)
+        u = np.clip(w, -1.0, 1.0) * ee[:, None]
+        valid = (np.abs(w) <= 1 + 1e-9) & (u + d >= 0)
+        ka = np.sqrt(2 * m * np.clip(u + d, 0, None))
+        # k_b from F with the tangency's sign: k_b = -sign(s c u k_a) sqrt(eps^2 - u^2) / v
+        kb = -np.sign(s * c * u) * np.sqrt(np.clip(ee[:, None] ** 2 - u * u, 0, None)) / v
+        qs = np.where(valid, np.abs(ka * c - kb * s), np.nan)
+    qs = -np.sort(-np.where(np.isnan(qs), -np.inf, qs), axis=1)  # descending, NaN last
+    out[ok] = np.where(np.isfinite(qs), qs, np.nan)
+    return out
 
 
 @dataclass(frozen=True)
