@@ -101,12 +101,14 @@ class RoundRecord:
 
 @dataclass(frozen=True)
 class FedAvgResult:
-    """Rounds run, the final global model, the seeds used and the device."""
+    """Rounds run, the global model after them (a copy), the seeds used, the device and the
+    server options."""
 
     rounds: tuple[RoundRecord, ...]
     model: nn.Module
     seeds: dict[str, int]
     device: str
+    options: dict
 
     def mean_losses(self) -> np.ndarray:
         """Sample-weighted mean training loss per round, shape ``(n_rounds,)``."""
@@ -293,9 +295,15 @@ class FedAvg:
         return self.result()
 
     def result(self) -> FedAvgResult:
-        """The rounds so far and the current global model."""
+        """The rounds so far and a copy of the current global model."""
         self._require_started()
-        return FedAvgResult(tuple(self._rounds), self._model, dict(self._seeds), str(self.device))
+        return FedAvgResult(
+            tuple(self._rounds),
+            copy.deepcopy(self._model),
+            dict(self._seeds),
+            str(self.device),
+            self.options.to_dict(),
+        )
 
     @property
     def global_model(self) -> nn.Module:

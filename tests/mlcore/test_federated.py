@@ -430,3 +430,24 @@ def test_cuda_round_matches_cpu_in_structure(train):
     for p, q in zip(cpu.model.parameters(), cuda.model.parameters()):
         assert q.device.type == "cuda"
         torch.testing.assert_close(p, q.cpu(), rtol=1e-4, atol=1e-5)
+
+
+def test_solver_shape_start_step_run(train):
+    X, y = train
+    clients = [Client(idx, LocalTraining(local_steps=1)) for idx in iid_partition(y, 4)]
+    sim = FedAvg(clients, X, y, options={"clients_per_round": 2}, random_state=1, progress=False)
+    caller_model = tiny_mlp()
+    untouched = float64_state(caller_model)
+    sim.start(caller_model)
+    first = sim.step()
+    assert first.round == 1 and len(first.clients) == 2 and len(first.losses) == 2
+    snapshot = sim.result()
+    later = sim.run(2)  # continues from round 2
+    assert [r.round for r in later.rounds] == [1, 2, 3]
+    assert later.rounds[0] is first and later.options["clients_per_round"] == 2
+    # results hold copies; the caller's model is never trained in place
+    assert not torch.equal(snapshot.model[1].weight, later.model[1].weight)
+    for key, value in caller_model.state_dict().items():
+        assert torch.equal(value.double(), untouched[key])
+    with pytest.raises(ValueError, match="n_rounds must be an integer >= 1; got 0"):
+        sim.run(0)
