@@ -6,7 +6,7 @@ import torch
 pytest.importorskip("flwr", reason="flwr is in the ml extra")
 pytest.importorskip("ray", reason="Flower's simulation needs flwr[simulation]")
 
-from mlcore.federated import Client, FedAvg, LocalTraining  # noqa: E402
+from mlcore.federated import Client, CoordinateMedian, FedAvg, LocalTraining  # noqa: E402
 from mlcore.federated.flower import run_flower  # noqa: E402
 from mlcore.partition import dirichlet_partition  # noqa: E402
 
@@ -33,7 +33,9 @@ def dp_like_noise(update, generator):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning:ray.*")
-def test_flower_adapter_matches_in_process(digits):
+@pytest.mark.parametrize("aggregator", [None, CoordinateMedian()], ids=["flower-mean", "median"])
+def test_flower_adapter_matches_in_process(aggregator, digits):
+    """``None``: Flower's own FedAvg aggregation; a rule: applied by the strategy."""
     train, _ = digits
     part = dirichlet_partition(train.y[:500], 4, alpha=1.0, min_samples=40, random_state=0)
     clients = [Client(idx, LocalTraining(local_steps=3, batch_size=16, lr=0.1)) for idx in part]
@@ -43,8 +45,9 @@ def test_flower_adapter_matches_in_process(digits):
             clients,
             train.X,
             train.y,
-            options={"fraction": 0.5},
+            options={"fraction": 0.5} if aggregator is None else {"clients_per_round": 3},
             transform=dp_like_noise,
+            aggregator=aggregator,
             random_state=3,
             progress=False,
         )
