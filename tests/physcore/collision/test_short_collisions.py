@@ -204,6 +204,28 @@ def test_first_law_holds_to_rounding_of_each_term_at_every_tau(
     assert t.entropy_production >= -1e-13  # absolute accuracy of the entropies (nats)
 
 
+@pytest.mark.parametrize("left", ["exchange", "xx"])
+@pytest.mark.parametrize("scheme", ["exact", "local"])
+def test_entropy_production_rate_reaches_the_lindblad_rate(left, scheme):
+    # Sigma / tau -> dS/dt - J_L / T_L - J_R / T_R of the local master equation at a generic
+    # state, at first order (measured 8.5e-5 ... 8.5e-11 for exchange): both forms keep their
+    # digits although Sigma is 1e-11 nats at tau = 1e-10
+    rho = qutip.rand_dm([2, 2], seed=2)
+    log_rho = scipy.linalg.logm(rho.full())
+    errors = []
+    for tau in SHORT:
+        model = continuum_model(tau, left=left)
+        t = collision_thermodynamics(model, rho, scheme)
+        drho = qutip.vector_to_operator(local_lindblad(model) * qutip.operator_to_vector(rho))
+        j_l, j_r = local_heat_currents(model, rho)
+        rate = -np.trace(drho.full() @ log_rho).real - j_l / 2.0 - j_r / 0.5
+        errors.append(abs(t.entropy_production / tau / rate - 1.0))
+        assert t.entropy_production_clausius == pytest.approx(t.entropy_production, rel=1e-9)
+    slopes = np.diff(np.log(errors)) / np.diff(np.log(SHORT))
+    assert np.all((slopes > 0.95) & (slopes < 1.05)), errors
+    assert errors[-1] < 1e-9
+
+
 def test_solver_and_sweeps_agree_with_the_one_point_api_at_short_tau():
     tau = 1e-8
     model = continuum_model(tau, left="xx")
