@@ -10,6 +10,19 @@ aggregation rules, and an adapter that runs the same clients under Flower.
   imported only when used).
 
 Data partitions for the clients come from :mod:`mlcore.partition`.
+
+Example
+-------
+>>> from mlcore.data import load_digits, dirichlet_partition
+>>> from mlcore.federated import Client, FedAvg, LocalTraining
+>>> data = load_digits()
+>>> part = dirichlet_partition(data.y, 10, alpha=0.5, random_state=0)
+>>> clients = [Client(idx, LocalTraining(local_epochs=1, lr=0.1)) for idx in part]
+>>> sim = FedAvg(clients, data.X, data.y, options={"fraction": 0.3}, random_state=0)
+>>> result = sim.run(20, model)          # or: sim.start(model); sim.step() ...
+>>> result.mean_losses(), result.seeds
+>>> from mlcore.federated.flower import run_flower
+>>> same = run_flower(sim, model, 20)    # the same clients under Flower's simulation
 """
 
 from .aggregation import AggregationRule, CoordinateMedian, WeightedMean
