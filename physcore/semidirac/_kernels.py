@@ -32,7 +32,16 @@ import math
 import numba as nb
 import numpy as np
 
-from ._modes import ELECTRON, HOLE, abs2, classify, h_at_q, region_modes
+from ._modes import (
+    ELECTRON,
+    HOLE,
+    abs2,
+    classify,
+    h_at_q,
+    new_scratch,
+    region_modes,
+    transport_frame,
+)
 
 BARRIER_NONE = 0
 BARRIER_JUMP = 1
@@ -90,7 +99,7 @@ def new_workspace(n, order):
     allocated once per thread and reused for every (E, q) point.
 
     A tuple ``(hq, scratch, modes N, modes S, modes B, idx, a, rhs, probs)`` where each region's
-    modes are ``(k, psi, species, outgoing, propagating, current)``; ``idx[0]``, ``idx[1]``,
+    modes are ``(k, psi, species, outgoing, propagating, current, hint)``; ``idx[0]``, ``idx[1]``,
     ``idx[2]`` hold the mode numbers of the incoming electrons, the normal region's and the
     superconductor's outgoing modes; ``a`` and ``rhs`` are the matching system (largest
     size: the rectangular barrier's); ``probs[0, 1, 2]`` are R_he, R_ee and T per incoming
@@ -108,12 +117,13 @@ def new_workspace(n, order):
             np.empty(nm, np.bool_),
             np.empty(nm, np.bool_),
             np.empty(nm),
+            np.empty(nm, np.int64),
         )
         for _ in range(3)
     ]
     return (
         np.empty((3, n, n), np.complex128),
-        (np.empty(5, np.complex128), np.empty(4, np.complex128), np.empty(2, np.complex128)),
+        new_scratch(),
         regions[0],
         regions[1],
         regions[2],
@@ -139,9 +149,9 @@ def solve_point(
     and normal reflection probabilities and the transmitted probability summed from the
     superconductor's outgoing currents (``probs``).
     """
-    hq, (coef, roots, phi), regN, regS, regB, idx, a, rhs, probs = ws
-    kN, psiN, specN, outN, propN, curN = regN
-    kS, psiS, specS, outS, propS, curS = regS
+    hq, scratch, regN, regS, regB, idx, a, rhs, probs = ws
+    kN, psiN, specN, outN, propN, curN, hintN = regN
+    kS, psiS, specS, outS, propS, curS, hintS = regS
     n = hc.shape[2]
     dim = 2 * n
     degree = n * order
@@ -149,13 +159,13 @@ def solve_point(
     h_at_q(hc, q, hq)
 
     # --- normal lead (x < 0)
-    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN, coef, roots, phi)
-    noutN = classify(hq, kN, psiN, nm, -1, ktol, outN, propN, curN, False)
+    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN, hintN, scratch, ktol)
+    noutN = classify(hq, kN, psiN, hintN, nm, -1, ktol, outN, propN, curN, False)
     # --- superconducting lead
-    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS, coef, roots, phi)
+    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS, hintS, scratch, ktol)
     # below the gap (and at the edge, which region_modes evaluates just below) all decay
     subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
-    noutS = classify(hq, kS, psiS, nm, 1, ktol, outS, propS, curS, subgap)
+    noutS = classify(hq, kS, psiS, hintS, nm, 1, ktol, outS, propS, curS, subgap)
 
     n_in = 0
     i_out = 0
@@ -182,10 +192,10 @@ def solve_point(
         return STATUS_OK, n_in, noutN, noutS, 0
 
     if bkind == BARRIER_RECT:
-        kB, psiB, specB, _, _, _ = regB
+        kB, psiB, specB, _, _, _, hintB = regB
         ok, toff = _rect_system(
             hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
-            i_in, i_out, i_s, coef, roots, phi, a, rhs,
+            hintB, i_in, i_out, i_s, scratch, ktol, a, rhs,
         )  # fmt: skip
     else:
         rows = order * dim
@@ -263,14 +273,14 @@ def solve_point(
 
 @nb.njit(cache=True, error_model="numpy")
 def _rect_system(
-    hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
-    i_in, i_out, i_s, coef, roots, phi, a, rhs,
+    hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB, hintB,
+    i_in, i_out, i_s, scratch, ktol, a, rhs,
 ):  # fmt: skip  # pragma: no cover - compiled
     """The rectangular barrier's matching system (see the module docstring), solved in
     place; returns ``(ok, t_offset)``."""
     dim = psiN.shape[1]
     nm = 2 * degree
-    region_modes(hq, degree, E, mu - vb, 0.0, 0.0, kB, psiB, specB, coef, roots, phi)
+    region_modes(hq, degree, E, mu - vb, 0.0, 0.0, kB, psiB, specB, hintB, scratch, ktol)
     rows = 2 * order * dim
     cols = 4 * degree
     for r_ in range(rows):
@@ -328,16 +338,21 @@ def scatter_point(
     ``r[i, j]`` (incoming i -> outgoing j), the superconductor's outgoing modes and the
     transmission amplitudes ``t[i, j]``, and per incoming mode the Andreev and normal
     reflection probabilities and the transmitted probability summed from the
-    superconductor's outgoing currents.
+    superconductor's outgoing currents. Momenta are k_x (not the shifted ones the solver
+    works with, see :func:`._modes.transport_frame`).
     """
     n = hc.shape[2]
     ws = new_workspace(n, order)
+    hcs = np.empty_like(hc)
+    shift = transport_frame(hc, abs(mu) + abs(mu_s) + abs(E), hcs) * q
     status, n_in, n_out, n_s, toff = solve_point(
-        E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
+        E, q, hcs, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
     )
     _, _, regN, regS, _, idx, _, rhs, probs = ws
-    kN, psiN, specN, _, propN, _ = regN
-    kS, _, _, _, propS, _ = regS
+    kN, psiN, specN, _, propN, _, _ = regN
+    kS, _, _, _, propS, _, _ = regS
+    kN += shift
+    kS += shift
     solved = status != STATUS_MODE_COUNT and n_in > 0
     k_in = np.empty(n_in, np.complex128)
     psi_in = np.empty((n_in, 2 * n), np.complex128)
@@ -380,14 +395,17 @@ def _grid_row(
     ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol,
     andreev_sum, normal_sum, n_in, violation,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """One energy of the grid: every transverse momentum of nonzero weight, one workspace."""
+    """One energy of the grid: every transverse momentum of nonzero weight, one workspace.
+    Solved in the shifted frame of :func:`._modes.transport_frame` for this energy."""
     ws = new_workspace(hc.shape[2], order)
+    hcs = np.empty_like(hc)
+    transport_frame(hc, abs(mu) + abs(mu_s) + abs(energies[ie]), hcs)
     probs = ws[8]
     for iq in range(qs.shape[1]):
         if weights[ie, iq] == 0.0:
             continue
         status, nin, _, _, _ = solve_point(
-            energies[ie], qs[ie, iq], hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
+            energies[ie], qs[ie, iq], hcs, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
             ktol, ws,
         )  # fmt: skip
         if status != STATUS_OK:

@@ -28,6 +28,8 @@ import math
 import numba as nb
 import numpy as np
 
+from ._pairs import FREE, GRAZING_IN, GRAZING_OUT, PAIR_RATIO, crossing_modes, refine_pair
+
 # mode species labels
 ELECTRON = 0
 HOLE = 1
@@ -85,31 +87,25 @@ def _quadratic_roots(c0, c1, c2):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _poly_eval(coef, degree, k):
-    p = coef[degree] + 0j
-    dp = 0j
-    for i in range(degree - 1, -1, -1):
-        dp = dp * k + p
-        p = p * k + coef[i]
-    return p, dp
-
-
-@nb.njit(cache=True, error_model="numpy")
 def poly_roots(coef, degree, roots):
-    """The ``degree`` (1, 2 or 4) roots of the polynomial ``coef`` (ascending powers)."""
+    """The ``degree`` (1, 2 or 4) roots of the polynomial ``coef`` (ascending powers).
+
+    Returns True when they come from the companion matrix (and want polishing), False for
+    the closed forms: degree 1 and 2, and degree 4 without odd powers (a biquadratic; the
+    odd coefficients are then exactly zero, e.g. at the paper's two orientations).
+    """
     if degree == 1:
         roots[0] = -coef[0] / coef[1]
-        return
+        return False
     if degree == 2:
         roots[0], roots[1] = _quadratic_roots(coef[0], coef[1], coef[2])
-        return
-    scale = abs(coef[0]) + abs(coef[2]) + abs(coef[4])
-    if abs(coef[1]) + abs(coef[3]) <= 1e-14 * scale:
+        return False
+    if coef[1] == 0 and coef[3] == 0:
         # biquadratic: k^2 = s solves c4 s^2 + c2 s + c0 = 0
         s1, s2 = _quadratic_roots(coef[0], coef[2], coef[4])
         r1, r2 = np.sqrt(s1 + 0j), np.sqrt(s2 + 0j)
         roots[0], roots[1], roots[2], roots[3] = r1, -r1, r2, -r2
-        return
+        return False
     comp = np.zeros((4, 4), np.complex128)
     for i in range(3):
         comp[i + 1, i] = 1.0
@@ -117,13 +113,50 @@ def poly_roots(coef, degree, roots):
         comp[i, 3] = -coef[i] / coef[4]
     ev = np.linalg.eigvals(comp)
     for i in range(4):
-        k = ev[i]
-        for _ in range(6):  # Newton polish of the companion-matrix roots
-            p, dp = _poly_eval(coef, 4, k)
-            if dp == 0:
+        roots[i] = ev[i]
+    return True
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _polish_roots(hq, eps, roots, nroots, scratch_best):
+    """Newton steps on ``det(h(k) - eps)`` evaluated from the matrix entries of h(k) (not from
+    the expanded polynomial, whose coefficients cancel to many digits near the roots when
+    mu / (m v^2) is large or small); keeps each root's best iterate."""
+    for r in range(nroots):
+        k = roots[r]
+        reach = np.inf  # never move half way to another root (Newton may jump between roots)
+        for o in range(nroots):
+            if o != r:
+                reach = min(reach, 0.5 * abs(roots[o] - k))
+        start = k
+        best, best_val = k, np.inf
+        for _ in range(8):
+            if abs(k - start) > reach:
                 break
-            k = k - p / dp
-        roots[i] = k
+            m00 = hq[0, 0, 0] + k * (hq[1, 0, 0] + k * hq[2, 0, 0]) - eps
+            m01 = hq[0, 0, 1] + k * (hq[1, 0, 1] + k * hq[2, 0, 1])
+            m10 = hq[0, 1, 0] + k * (hq[1, 1, 0] + k * hq[2, 1, 0])
+            m11 = hq[0, 1, 1] + k * (hq[1, 1, 1] + k * hq[2, 1, 1]) - eps
+            f = m00 * m11 - m01 * m10
+            val = abs2(f)
+            if val < best_val:
+                best, best_val = k, val
+            if val == 0.0:
+                break
+            d00 = hq[1, 0, 0] + 2.0 * k * hq[2, 0, 0]
+            d01 = hq[1, 0, 1] + 2.0 * k * hq[2, 0, 1]
+            d10 = hq[1, 1, 0] + 2.0 * k * hq[2, 1, 0]
+            d11 = hq[1, 1, 1] + 2.0 * k * hq[2, 1, 1]
+            df = d00 * m11 + m00 * d11 - d01 * m10 - m01 * d10
+            if df == 0:
+                break
+            step = f / df
+            k = k - step
+            if abs2(step) <= 1e-32 * abs2(k):
+                break
+        scratch_best[r] = best
+    for r in range(nroots):
+        roots[r] = scratch_best[r]
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -155,52 +188,115 @@ def _null_vector(hq, k, eps, phi):
         phi[1] = b1 * s
 
 
+@nb.njit(cache=True)
+def new_scratch():
+    """Work arrays of :func:`region_modes`: polynomial coefficients, roots, spinors, 2 x 2
+    matrices for :mod:`._pairs` and the mode hints."""
+    return (
+        np.empty(5, np.complex128),
+        np.empty(4, np.complex128),
+        np.empty((4, 2), np.complex128),
+        np.empty((4, 2, 2), np.complex128),
+        np.empty(4, np.int64),
+    )
+
+
 @nb.njit(cache=True, error_model="numpy")
-def orbital_velocity(hq, k, phi):
-    """phi^dagger (h1 + 2 h2 k) phi: the normal-state group velocity for real k."""
-    n = hq.shape[1]
-    acc = 0j
-    for i in range(n):
-        for j in range(n):
-            acc += np.conj(phi[i]) * (hq[1, i, j] + 2.0 * k * hq[2, i, j]) * phi[j]
-    return acc.real
+def _close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
+    """Coincident and nearly coincident roots (grazing channels, crossings, the quadratic
+    node; see :mod:`._pairs`): fix their modes and hints in place."""
+    if hq.shape[1] == 1:  # one orbital: only the grazing double root of the quadratic
+        if degree == 2 and abs(roots[0] - roots[1]) <= ktol:
+            roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
+            hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
+        return
+    kscale = ktol * 1e12
+    if degree == 2:
+        if crossing_modes(hq, eps, roots, phis, 0, 1, kscale, work) == 0:
+            if abs(roots[0] - roots[1]) <= ktol:
+                roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
+                hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
+        return
+    # degree 4: the closest pair (pi, pj), and the other two (pk, pl)
+    best, pi, pj = np.inf, 0, 1
+    for i in range(4):
+        for j in range(i + 1, 4):
+            d = abs(roots[i] - roots[j])
+            if d < best:
+                best, pi, pj = d, i, j
+    pk, pl = -1, -1
+    for i in range(4):
+        if i != pi and i != pj:
+            if pk < 0:
+                pk = i
+            else:
+                pl = i
+    d_other = np.inf
+    for i in (pi, pj):
+        for j in (pk, pl):
+            d_other = min(d_other, abs(roots[i] - roots[j]))
+    nodes = 0
+    for p in range(2):
+        ia, ib = (pi, pj) if p == 0 else (pk, pl)
+        if abs(roots[ia] - roots[ib]) > PAIR_RATIO * d_other:
+            continue
+        code = crossing_modes(hq, eps, roots, phis, ia, ib, kscale, work)
+        nodes += code == 2
+        near_real = abs(roots[ia].imag + roots[ib].imag) <= PAIR_RATIO * d_other + ktol
+        if code == 0 and near_real:
+            refine_pair(hq, eps, roots, phis, hints, ia, ib, ktol, work)
+    if nodes == 2:
+        # the quadratic node: the constant spinors are the bounded (outgoing) solutions
+        for r in range(4):
+            phis[r, 0], phis[r, 1] = 1.0, 0.0
+            hints[r] = GRAZING_IN
+        phis[pk, 0], phis[pk, 1] = 0.0, 1.0
+        hints[pi] = hints[pk] = GRAZING_OUT
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, offset, coef, roots, phi):
+def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, hint, offset, scratch, ktol):
     """Append the ``degree`` modes at normal-state energy ``eps`` with BdG spinor
-    ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n;
-    ``coef``, ``roots``, ``phi``: scratch arrays (see :func:`region_modes`)."""
+    ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n; ``hint`` gets
+    FREE or, for a grazing double root, GRAZING_OUT / GRAZING_IN (see :func:`classify`).
+    ``scratch``: see :func:`region_modes`."""
+    coef, roots, phis, work, hints = scratch
     n = hq.shape[1]
     _det_poly(hq, eps, coef)
-    poly_roots(coef, degree, roots)
+    if poly_roots(coef, degree, roots):
+        _polish_roots(hq, eps, roots, degree, phis[:, 0])
     for r in range(degree):
-        k = roots[r]
-        _null_vector(hq, k, eps, phi)
+        _null_vector(hq, roots[r], eps, phis[r])
+        hints[r] = FREE
+    if eps.imag == 0:  # h - eps Hermitian on the real axis (not below a superconducting gap)
+        _close_pairs(hq, eps.real, degree, roots, phis, hints, ktol, work)
+    for r in range(degree):
         m = offset + r
-        ks[m] = k
+        ks[m] = roots[r]
         spec[m] = species
+        hint[m] = hints[r]
         for i in range(n):
-            psis[m, i] = u * phi[i]
-            psis[m, n + i] = w * phi[i]
+            psis[m, i] = u * phis[r, i]
+            psis[m, n + i] = w * phis[r, i]
     return offset + degree
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, coef, roots, phi):
+def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, hint, scratch, ktol):
     """All 2 * degree BdG modes of a region whose normal-state energy is eps0 = mu - U.
 
     ``gap == 0``: electrons at eps0 + E and holes at eps0 - E. ``gap > 0``: quasiparticles at
     eps0 +- sqrt(E^2 - gap^2) with the BdG spinor built from the normal-state eigenvector.
-    ``coef``, ``roots``, ``phi`` are complex scratch arrays of lengths 5, 4 and 2 (the
-    caller's, so that the per-point kernel allocates nothing).
+    ``scratch`` is the caller's tuple of work arrays (complex (5,), (4,), (4, 2), (4, 2, 2)
+    and int (4,); see :func:`new_scratch`), so that the per-point kernel allocates nothing;
+    ``ktol`` the absolute tolerance on momenta (grazing double roots).
     """
     if gap == 0.0:
         off = species_modes(
-            hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, 0, coef, roots, phi
+            hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, hint, 0, scratch, ktol
         )
         species_modes(
-            hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, off, coef, roots, phi
+            hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, hint, off, scratch, ktol
         )
         return
     om2 = E * E - gap * gap
@@ -222,20 +318,9 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, coef, roots, p
             u, w = ub, wb
         nrm = 1.0 / math.sqrt(abs2(u) + abs2(w))
         off = species_modes(
-            hq,
-            degree,
-            eps0 + xi,
-            u * nrm,
-            w * nrm,
-            QUASIPARTICLE,
-            ks,
-            psis,
-            spec,
-            off,
-            coef,
-            roots,
-            phi,
-        )
+            hq, degree, eps0 + xi, u * nrm, w * nrm, QUASIPARTICLE, ks, psis, spec, hint, off,
+            scratch, ktol,
+        )  # fmt: skip
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -257,8 +342,25 @@ def bdg_current(hq, k, psis, m):
     return acc.real
 
 
+#: an incoming mode slower than this fraction of its velocity scale |h1 + 2 h2 k| is grazing:
+#: its probabilities are then limited by rounding to eps_mach / GRAZING_SPEED (see _pairs)
+GRAZING_SPEED = 1e-6
+
+
 @nb.njit(cache=True, error_model="numpy")
-def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, evanescent):
+def _velocity_scale(hq, k):
+    n = hq.shape[1]
+    acc = 0.0
+    for i in range(n):
+        for j in range(n):
+            acc += abs2(hq[1, i, j] + 2.0 * k * hq[2, i, j])
+    return math.sqrt(acc)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def classify(
+    hq, ks, psis, hint, nmodes, side, ktol, outgoing, propagating, current, evanescent
+):  # fmt: skip
     """Classify and normalize the modes of a lead on ``side`` (-1: x < 0, +1: x > 0).
 
     A mode is propagating when |Im k| <= ktol + 1e-12 |Re k|; its current fixes its direction
@@ -266,12 +368,24 @@ def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, e
     the interface (Im k * side > 0) and are scaled to unit norm. Returns the outgoing count.
     ``evanescent=True`` (a superconductor below the gap, where every mode decays however
     slowly) classifies by the sign of Im k alone.
+
+    Grazing channels carry no current: a double root (``hint`` GRAZING_OUT / GRAZING_IN) is one
+    outgoing and one incoming mode, both non-propagating at unit norm, and an incoming mode
+    slower than GRAZING_SPEED times its velocity scale counts as grazing (non-propagating,
+    not outgoing), so that it is never an incoming channel.
     """
     nout = 0
     dim = psis.shape[1]
     for m in range(nmodes):
         k = ks[m]
-        if not evanescent and abs(k.imag) <= ktol + 1e-12 * abs(k.real):
+        if hint[m] != FREE:
+            k = k.real + 0j
+            ks[m] = k
+            propagating[m] = False
+            current[m] = 0.0
+            outgoing[m] = hint[m] == GRAZING_OUT
+            s = 1.0
+        elif not evanescent and abs(k.imag) <= ktol + 1e-12 * abs(k.real):
             k = k.real + 0j
             ks[m] = k
             j = bdg_current(hq, k.real, psis, m)
@@ -279,6 +393,10 @@ def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, e
             current[m] = j
             outgoing[m] = j * side > 0
             s = 1.0 / math.sqrt(abs(j)) if j != 0 else 1.0
+            if not outgoing[m] and abs(j) <= GRAZING_SPEED * _velocity_scale(hq, k.real):
+                propagating[m] = False
+                current[m] = 0.0
+                s = 1.0
         else:
             propagating[m] = False
             current[m] = 0.0
@@ -292,3 +410,71 @@ def classify(hq, ks, psis, nmodes, side, ktol, outgoing, propagating, current, e
         if outgoing[m]:
             nout += 1
     return nout
+
+
+@nb.njit(cache=True, error_model="numpy")
+def transport_frame(hc, eps_scale, out):
+    """Coefficients ``out[a, b]`` of h in the shifted momentum ``z = k_x - alpha q`` for
+    energies of order ``eps_scale``; returns alpha (0 where there is nothing to shift).
+
+    At a generic angle the semi-Dirac h is ``(k_a^2/2m - delta) sigma_x + v k_b sigma_y`` with
+    ``k_a = s k_x + c q`` and ``k_b = c k_x - s q``. When mu / (m v^2) is large (a light mass)
+    every root k_x lies within ``sqrt(2 m mu)`` of the line k_a = 0, ``k_x = -c q / s``, while
+    ``|q| ~ mu / v``; when it is small (a fast velocity) the propagating roots lie within
+    ``mu / v`` of k_b = 0, ``k_x = s q / c``. Expanded in powers of k_x, h then cancels to
+    ``mu / (m v^2)`` (or its inverse) parts in one. Shifting k_x to that line, by completing
+    the square of the k_x**2 term (alpha = -c / s) where ``sqrt(mu / |h2|) < mu / |h1|`` and by
+    removing the q part of the k_x-linear direction (alpha = s / c) otherwise, leaves
+    ``s^2 z^2 / 2m`` or ``v c z`` exactly: coefficients that cancel to rounding are set to zero.
+    Probabilities and currents do not change (a gauge transformation
+    ``psi -> exp(-i alpha q x) psi``, the same in every region); momenta do, by ``alpha q``.
+    """
+    n = hc.shape[2]
+    num_a, num_b, quad, lin, rest = 0.0, 0.0, 0.0, 0.0, 0.0
+    for i in range(n):
+        for j in range(n):
+            num_a += (np.conj(hc[2, 0, i, j]) * hc[1, 1, i, j]).real
+            num_b += (np.conj(hc[1, 0, i, j]) * hc[0, 1, i, j]).real
+            quad += abs2(hc[2, 0, i, j])
+            lin += abs2(hc[1, 0, i, j])
+            rest += abs2(hc[2, 1, i, j]) + abs2(hc[2, 2, i, j]) + abs2(hc[1, 2, i, j])
+    alpha = 0.0
+    if rest == 0.0 and quad > 0.0:  # else the shift would raise the degree in q
+        light = lin == 0.0 or math.sqrt(eps_scale / math.sqrt(quad)) < eps_scale / math.sqrt(lin)
+        if light:
+            alpha = -0.5 * num_a / quad
+        elif lin > 0.0:
+            alpha = -num_b / lin
+    _shift_coefficients(hc, alpha, out)
+    return alpha
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _shift_coefficients(hc, alpha, out):
+    """``out`` = the coefficients of ``h(alpha q + z; q)`` in powers of z and q, each real and
+    imaginary part set to zero where it cancels to rounding."""
+    n = hc.shape[2]
+    binom = (1.0, 1.0, 1.0, 1.0, 2.0, 1.0)  # C(a, i) at index a (a + 1) / 2 + i
+    acc = np.zeros((3, 3))
+    mag = np.zeros((3, 3))
+    for i in range(n):
+        for j in range(n):
+            for part in range(2):
+                acc[:] = 0.0
+                mag[:] = 0.0
+                for a in range(3):
+                    for b in range(3):
+                        c = hc[a, b, i, j].real if part == 0 else hc[a, b, i, j].imag
+                        if c == 0.0:
+                            continue
+                        for z in range(a + 1):  # (alpha q + z)^a: C(a, z) z^z (alpha q)^(a-z)
+                            term = binom[a * (a + 1) // 2 + z] * c * alpha ** (a - z)
+                            acc[z, a - z + b] += term
+                            mag[z, a - z + b] += abs(term)
+                for z in range(3):
+                    for p in range(3):
+                        val = acc[z, p] if abs(acc[z, p]) > 16e-16 * mag[z, p] else 0.0
+                        if part == 0:
+                            out[z, p, i, j] = val
+                        else:
+                            out[z, p, i, j] += 1j * val
