@@ -9,7 +9,8 @@ count every query (:class:`QueryCounter`).
 * white box: :class:`FGSM`, :class:`PGD` (random start; BPDA through an input mapping);
 * transfer: :class:`TransferAttack` (crafted on a surrogate, the target never queried);
 * score-based black box: :class:`SquareAttack` under a per-image query budget;
-* interfaces for later results: :class:`GradientInversionAttack`, :class:`PoisoningAttack`.
+* interfaces for later results: :class:`GradientInversionAttack`, :class:`PoisoningAttack`;
+* :func:`check_attack`: the contract as a conformance check for new attacks' tests.
 
 Example
 -------
@@ -19,6 +20,7 @@ Example
 
 from ._state import preserved_mode
 from .base import Attack, AttackResult, art_classifier
+from .checks import check_attack
 from .gradient import FGSM, PGD, mapping_preprocessor
 from .protocols import GradientInversionAttack, PoisoningAttack
 from .query import QueryBudgetExceeded, QueryCounter, SquareAttack
@@ -43,4 +45,5 @@ __all__ = [
     "art_classifier",
     "mapping_preprocessor",
     "preserved_mode",
+    "check_attack",
 ]

@@ -16,23 +16,28 @@ def preserved_mode(*modules: nn.Module | None, freeze: bool = False) -> Iterator
     """Restore every submodule's ``training`` flag and every parameter's ``requires_grad`` on
     exit, whatever happens inside.
 
-    With ``freeze=True`` the parameters do not require gradients inside the block: attacks
-    need gradients with respect to the input only, so the caller's ``.grad`` buffers are
-    never written (and no time is spent on parameter gradients).
+    With ``freeze=True`` the parameters do not require gradients inside the block (attacks
+    need gradients with respect to the input only, and no time is spent on parameter
+    gradients), and the caller's ``.grad`` tensors are put back on exit: ART's classifier
+    calls ``model.zero_grad()``, which would otherwise discard them.
     """
     present = [m for m in modules if m is not None]
     flags = [(sub, sub.training) for m in present for sub in m.modules()]
-    grads = [(p, p.requires_grad) for m in present for p in m.parameters()]
+    params = [p for m in present for p in m.parameters()]
+    requires = [p.requires_grad for p in params]
+    grads = [None if p.grad is None else p.grad.detach().clone() for p in params] if freeze else []
     try:
         if freeze:
-            for p, _ in grads:
+            for p in params:
                 p.requires_grad_(False)
         yield
     finally:
         for sub, training in flags:
             sub.training = training
-        for p, requires_grad in grads:
+        for p, requires_grad in zip(params, requires, strict=True):
             p.requires_grad_(requires_grad)
+        for p, grad in zip(params, grads, strict=False):
+            p.grad = grad
 
 
 def module_device(module: nn.Module) -> torch.device:

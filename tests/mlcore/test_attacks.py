@@ -18,6 +18,7 @@ from mlcore.attacks import (
     SquareAttack,
     ThreatModel,
     TransferAttack,
+    check_attack,
     perturbation_norms,
     project,
 )
@@ -302,13 +303,15 @@ def test_attacks_restore_the_model_state(trained, batch, name):
     model.train()
     model[0].eval()  # mixed flags are restored one by one
     first.requires_grad_(False)
+    first.grad = None
     for p in rest:
-        p.grad = None
+        p.grad = torch.full_like(p, 0.5)  # a caller's accumulated gradients (ART zeroes them)
     _attacks("linf", 0.1)[name].generate(model, X, y, 0)
     assert model.training and not model[0].training
     assert all(m.training for m in model[1:])
     assert not first.requires_grad and all(p.requires_grad for p in rest)
-    assert all(p.grad is None for p in model.parameters())  # gradients went to the input only
+    assert first.grad is None  # gradients went to the input only
+    assert all(torch.equal(p.grad, torch.full_like(p, 0.5)) for p in rest)
 
 
 def test_bpda_restores_the_mapping_state_and_sees_through_it(trained, batch):
@@ -338,3 +341,61 @@ def test_attacks_run_on_the_models_device(trained, batch):
     cpu = _attacks("linf", 0.1)["fgsm"].generate(trained, X, y, 0)
     gpu = _attacks("linf", 0.1)["fgsm"].generate(model, X, y, 0)
     assert np.mean(cpu != gpu) < 0.01  # same images up to sign flips of tiny gradients
+
+
+# --- the contract as a conformance check ---------------------------------------------------
+
+
+def test_every_attack_passes_the_conformance_check(digits, trained, batch):
+    X, y = batch
+    surrogate = tiny_mlp(seed=2, hidden=16)
+    mapping = NonlinearInputMapping(levels=4, temperature=60.0)
+    for norm, eps in (("linf", 0.1), ("l2", 1.0)):
+        threat = ThreatModel(norm=norm, epsilon=eps, steps=5, query_budget=20)
+        for attack in (
+            FGSM(threat),
+            PGD(threat),
+            PGD(threat, bpda_mapping=mapping),
+            TransferAttack(PGD(threat), surrogate),
+            SquareAttack(threat),
+        ):
+            check_attack(attack, trained, X[:32], y[:32], rng=1)
+
+
+class _Unprojected(PGD):
+    """PGD returning ART's raw output, without the exact projection."""
+
+    def run(self, model, x, y, rng):
+        from mlcore.attacks import AttackResult
+
+        result = super().run(model, x, y, rng)
+        raw = np.clip(x + 1.5 * (result.x_adv - x), 0, 1).astype(np.float32)
+        return AttackResult(raw, perturbation_norms(raw, x, "linf"), self.threat)
+
+
+class _Reseeding(FGSM):
+    def run(self, model, x, y, rng):
+        np.random.seed(0)  # noqa: NPY002  (the bug the check exists for)
+        return super().run(model, x, y, rng)
+
+
+class _LeavesEval(FGSM):
+    def run(self, model, x, y, rng):
+        result = super().run(model, x, y, rng)
+        model.eval()
+        return result
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (_Unprojected, "perturbation"),
+        (_Reseeding, "global random generators"),
+        (_LeavesEval, "train/eval"),
+    ],
+)
+def test_conformance_check_catches_broken_attacks(trained, batch, broken, message):
+    X, y = batch
+    trained.train()
+    with pytest.raises(AssertionError, match=message):
+        check_attack(broken(ThreatModel(epsilon=0.1, steps=3)), trained, X[:16], y[:16])
