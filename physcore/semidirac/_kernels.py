@@ -93,6 +93,36 @@ def _lu_solve(a, b, n, nr):
     return True
 
 
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _h2_dot(hq, psis, m, c):
+    """Component c of ``(1 (x) h2) psis[m]``: the derivative rows of the matching system are
+    multiplied by h2 (the flux-conjugate of psi' is ``tau_z h2 psi'``), which keeps them of the
+    size of the psi rows however large h2^{-1} and the evanescent momenta get (a small
+    k_x**2 coefficient near the linear axis, a thin barrier of strength ``W h2^{-1}``)."""
+    n = hq.shape[1]
+    blk = c // n
+    i = c - blk * n
+    acc = 0j
+    for e in range(n):
+        acc += hq[2, i, e] * psis[m, blk * n + e]
+    return acc
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _jump_rows(hq, bmat, psis, m, a, dim, col):
+    """Subtract ``(1 (x) h2) bmat psis[m]`` from the derivative rows of column ``col``."""
+    n = hq.shape[1]
+    for blk in range(2):
+        for i in range(n):
+            acc = 0j
+            for e in range(n):
+                inner = 0j
+                for f in range(dim):
+                    inner += bmat[blk * n + e, f] * psis[m, f]
+                acc += hq[2, i, e] * inner
+            a[dim + blk * n + i, col] -= acc
+
+
 @nb.njit(cache=True)
 def new_workspace(n, order):
     """Work arrays of :func:`solve_point` for ``n`` orbitals and order ``order`` in k_x,
@@ -205,27 +235,25 @@ def solve_point(
                 a[r_, c] = 0
             for c in range(n_in):
                 rhs[r_, c] = 0
-        if order == 2:
+        if order == 2:  # rows: psi, then (1 (x) h2) psi' (see _h2_dot)
             for j in range(noutN):
                 m = i_out[j]
                 for c in range(dim):
                     a[c, j] = -psiN[m, c]
-                    a[dim + c, j] = -1j * kN[m] * psiN[m, c]
+                    a[dim + c, j] = -1j * kN[m] * _h2_dot(hq, psiN, m, c)
             for j in range(noutS):
                 m = i_s[j]
                 col = degree + j
                 for c in range(dim):
                     a[c, col] = psiS[m, c]
-                    acc = 1j * kS[m] * psiS[m, c]
-                    if bkind == BARRIER_JUMP:  # psi'(0+) - psi'(0-) = bmat psi(0)
-                        for e in range(dim):
-                            acc -= bmat[c, e] * psiS[m, e]
-                    a[dim + c, col] = acc
+                    a[dim + c, col] = 1j * kS[m] * _h2_dot(hq, psiS, m, c)
+                if bkind == BARRIER_JUMP:  # psi'(0+) - psi'(0-) = bmat psi(0)
+                    _jump_rows(hq, bmat, psiS, m, a, dim, col)
             for i in range(n_in):
                 m = i_in[i]
                 for c in range(dim):
                     rhs[c, i] = psiN[m, c]
-                    rhs[dim + c, i] = 1j * kN[m] * psiN[m, c]
+                    rhs[dim + c, i] = 1j * kN[m] * _h2_dot(hq, psiN, m, c)
         else:
             transfer = bkind == BARRIER_TRANSFER  # psi(0+) = bmat psi(0-)
             for j in range(noutN):
@@ -295,7 +323,7 @@ def _rect_system(
         for c in range(dim):
             a[c, j] = -psiN[m, c]
             if order == 2:
-                a[dim + c, j] = -1j * kN[m] * psiN[m, c]
+                a[dim + c, j] = -1j * kN[m] * _h2_dot(hq, psiN, m, c)
     for m in range(nm):
         if kB[m].imag >= 0:  # decays (or propagates) to the right: normalize at x = 0
             f0 = 1.0 + 0j
@@ -308,21 +336,22 @@ def _rect_system(
             a[c, col] = f0 * psiB[m, c]
             a[rows_d + c, col] = -fd * psiB[m, c]
             if order == 2:
-                a[dim + c, col] = 1j * kB[m] * f0 * psiB[m, c]
-                a[rows_d + dim + c, col] = -1j * kB[m] * fd * psiB[m, c]
+                h2psi = _h2_dot(hq, psiB, m, c)
+                a[dim + c, col] = 1j * kB[m] * f0 * h2psi
+                a[rows_d + dim + c, col] = -1j * kB[m] * fd * h2psi
     for j in range(degree):
         m = i_s[j]
         col = degree + nm + j
         for c in range(dim):
             a[rows_d + c, col] = psiS[m, c]
             if order == 2:
-                a[rows_d + dim + c, col] = 1j * kS[m] * psiS[m, c]
+                a[rows_d + dim + c, col] = 1j * kS[m] * _h2_dot(hq, psiS, m, c)
     for i in range(n_in):
         m = i_in[i]
         for c in range(dim):
             rhs[c, i] = psiN[m, c]
             if order == 2:
-                rhs[dim + c, i] = 1j * kN[m] * psiN[m, c]
+                rhs[dim + c, i] = 1j * kN[m] * _h2_dot(hq, psiN, m, c)
     return _lu_solve(a, rhs, rows, n_in), degree + nm
 
 

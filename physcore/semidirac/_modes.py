@@ -206,14 +206,14 @@ def _close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
     """Coincident and nearly coincident roots (grazing channels, crossings, the quadratic
     node; see :mod:`._pairs`): fix their modes and hints in place."""
     if hq.shape[1] == 1:  # one orbital: only the grazing double root of the quadratic
-        if degree == 2 and abs(roots[0] - roots[1]) <= ktol:
+        if degree == 2 and abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
             roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
             hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
         return
     kscale = ktol * 1e12
     if degree == 2:
         if crossing_modes(hq, eps, roots, phis, 0, 1, kscale, work) == 0:
-            if abs(roots[0] - roots[1]) <= ktol:
+            if abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
                 roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
                 hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
         return

@@ -178,7 +178,8 @@ def refine_pair(hq, eps, roots, phis, hints, ia, ib, ktol, work):
         phis[idx, 0] = (u[0, 0] * p0 + u[0, 1] * p1) / nrm
         phis[idx, 1] = (u[1, 0] * p0 + u[1, 1] * p1) / nrm
         roots[idx] = kc + t
-    if abs(ta - tb) <= ktol:  # a grazing channel: one mode, no current
+    if abs(ta - tb) <= 2.0 * (ktol + 1e-12 * abs(kc)):
+        # a grazing channel, or a pair closer than the propagating tolerance of classify
         roots[ib] = roots[ia] = kc + 0.5 * (ta + tb).real
         phis[ib, 0], phis[ib, 1] = phis[ia, 0], phis[ia, 1]
         hints[ia], hints[ib] = GRAZING_OUT, GRAZING_IN
