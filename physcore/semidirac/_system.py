@@ -24,7 +24,7 @@ import numpy as np
 from ._kernels import BARRIER_JUMP, BARRIER_NONE, BARRIER_RECT, BARRIER_TRANSFER
 from .barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
 
-__all__ = ["FinalizedJunction", "finalize", "fermi_velocity"]
+__all__ = ["FinalizedJunction", "finalize", "fermi_velocity", "momentum_scale"]
 
 
 @dataclass(frozen=True)
@@ -61,18 +61,35 @@ class FinalizedJunction:
         )
 
 
-def polynomial_coefficients(model, theta: float) -> np.ndarray:
+def polynomial_coefficients(model, theta: float, q_scale: float = 1.0) -> np.ndarray:
     """``hc[a, b]`` with ``h(k_x; q) = sum_ab hc[a, b] k_x^a q^b`` (h is at most quadratic
-    in q for every model), from ``model.transport_coefficients`` at q = -1, 0, 1."""
-    hm, h0, hp = (np.array(model.transport_coefficients(theta, q)) for q in (-1.0, 0.0, 1.0))
+    in q for every model), from ``model.transport_coefficients`` at q = -Q, 0, Q.
+
+    ``q_scale`` (Q, inverse length) should be the problem's momentum scale: finite differences
+    at |q| = 1 lose the q**2 term to rounding when it is tiny there (a heavy mass at large
+    energies), at |q| = Q every term is of the size it has at the Fermi surface.
+    """
+    scale = float(q_scale)
+    hm, h0, hp = (np.array(model.transport_coefficients(theta, q)) for q in (-scale, 0.0, scale))
     hc = np.empty((3, 3) + h0.shape[1:], complex)
     hc[:, 0] = h0
-    hc[:, 1] = 0.5 * (hp - hm)
-    hc[:, 2] = 0.5 * (hp + hm) - h0
-    check = np.array(model.transport_coefficients(theta, 2.0))
-    if not np.allclose(hc[:, 0] + 2 * hc[:, 1] + 4 * hc[:, 2], check, rtol=1e-10, atol=1e-12):
+    hc[:, 1] = 0.5 * (hp - hm) / scale
+    hc[:, 2] = (0.5 * (hp + hm) - h0) / scale**2
+    check = np.array(model.transport_coefficients(theta, 2.0 * scale))
+    guess = hc[:, 0] + 2 * scale * hc[:, 1] + 4 * scale**2 * hc[:, 2]
+    size = max(np.abs(check).max(), np.abs(h0).max(), np.abs(hp).max())
+    if not np.allclose(guess, check, rtol=1e-10, atol=1e-12 * size):
         raise ValueError(f"model {model!r}: h(k_x; q) must be at most quadratic in q")
     return hc
+
+
+def momentum_scale(junction) -> float:
+    """The junction's momentum scale (inverse length): the largest |q| on the Fermi contour
+    at the largest energy among mu, mu + U0 and the gap (1 where no contour exists)."""
+    energy = max(abs(junction.mu), abs(junction.mu + junction.U0), junction.gap)
+    with np.errstate(all="ignore"):
+        extent = np.nanmax(np.append(junction.model.fermi_q_extent([energy], junction.theta), 0))
+    return float(extent) if np.isfinite(extent) and extent > 0 else 1.0
 
 
 def fermi_velocity(model, theta: float, mu: float) -> float:
@@ -99,10 +116,13 @@ def fermi_velocity(model, theta: float, mu: float) -> float:
 def finalize(junction) -> FinalizedJunction:
     """Arrays for the kernels; raises ValueError for barriers the model cannot take."""
     model, theta = junction.model, junction.theta
-    hc = polynomial_coefficients(model, theta)
+    q_scale = momentum_scale(junction)
+    hc = polynomial_coefficients(model, theta, q_scale)
     n = hc.shape[2]
     h1, h2 = hc[1, 0], hc[2, 0]
-    order = 1 if np.allclose(hc[2], 0.0, atol=1e-14) else 2
+    # h2 counts as zero when its term is negligible at the momentum scale (relative test)
+    energy = max(abs(junction.mu), abs(junction.mu + junction.U0), junction.gap)
+    order = 1 if np.abs(hc[2]).max() * q_scale**2 <= 1e-14 * energy else 2
     if order == 2 and abs(np.linalg.det(h2)) < 1e-12 * np.linalg.norm(h2) ** n:
         raise ValueError("model: the k_x^2 coefficient h2 must be zero or invertible")
     if order == 1 and abs(np.linalg.det(h1)) < 1e-12 * max(np.linalg.norm(h1), 1e-300) ** n:
@@ -126,7 +146,7 @@ def finalize(junction) -> FinalizedJunction:
                 kind = BARRIER_JUMP
                 block = strength * np.linalg.inv(h2)
             else:
-                if not np.allclose(hc[1, 1:], 0.0, atol=1e-14):
+                if np.abs(hc[1, 1:]).max() * q_scale > 1e-14 * np.abs(h1).max():
                     raise ValueError("model: thin barrier needs a q-independent h1")
                 kind = BARRIER_TRANSFER
                 # exp(-i W h1^{-1}) from the eigen-decomposition of the Hermitian h1
@@ -136,8 +156,7 @@ def finalize(junction) -> FinalizedJunction:
     elif isinstance(barrier, RectangularBarrier) and barrier.width > 0:
         kind, height, width = BARRIER_RECT, barrier.height, barrier.width
     # absolute tolerance on Im k: a tiny fraction of the normal region's momentum scale
-    scale = np.nanmax(model.fermi_q_extent([max(abs(junction.mu), junction.gap)], theta))
-    ktol = 1e-12 * (scale if np.isfinite(scale) and scale > 0 else 1.0)
+    ktol = 1e-12 * q_scale
     return FinalizedJunction(
         hc=np.ascontiguousarray(hc),
         order=order,

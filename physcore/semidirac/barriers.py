@@ -6,8 +6,10 @@ with opposite sign on holes) and is spin/pseudo-spin diagonal (proportional to s
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from .._validation import finite_real, nonnegative_real
+from .models import PARAMETER_LIMIT
 
 __all__ = ["Barrier", "DeltaBarrier", "ThinBarrier", "RectangularBarrier", "check_barrier"]
 
@@ -42,9 +44,7 @@ class DeltaBarrier(Barrier):
     Z: float
 
     def __post_init__(self):
-        z = float(self.Z)
-        if not math.isfinite(z) or z < 0:
-            raise ValueError(f"DeltaBarrier: Z must be a finite number >= 0, got {self.Z!r}")
+        z = nonnegative_real("DeltaBarrier: Z", self.Z, limit=PARAMETER_LIMIT)
         object.__setattr__(self, "Z", z)
 
 
@@ -66,9 +66,7 @@ class ThinBarrier(Barrier):
     chi: float
 
     def __post_init__(self):
-        c = float(self.chi)
-        if not math.isfinite(c) or c < 0:
-            raise ValueError(f"ThinBarrier: chi must be a finite number >= 0, got {self.chi!r}")
+        c = nonnegative_real("ThinBarrier: chi", self.chi, limit=PARAMETER_LIMIT)
         object.__setattr__(self, "chi", c)
 
 
@@ -81,13 +79,8 @@ class RectangularBarrier(Barrier):
     width: float
 
     def __post_init__(self):
-        h, w = float(self.height), float(self.width)
-        if not math.isfinite(h):
-            raise ValueError(f"RectangularBarrier: height must be finite, got {self.height!r}")
-        if not math.isfinite(w) or w < 0:
-            raise ValueError(
-                f"RectangularBarrier: width must be a finite number >= 0, got {self.width!r}"
-            )
+        h = finite_real("RectangularBarrier: height", self.height, limit=PARAMETER_LIMIT)
+        w = nonnegative_real("RectangularBarrier: width", self.width, limit=PARAMETER_LIMIT)
         object.__setattr__(self, "height", h)
         object.__setattr__(self, "width", w)
 

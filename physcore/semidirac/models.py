@@ -29,7 +29,12 @@ import numpy as np
 
 from .._validation import finite_real, positive_real
 
-__all__ = ["BandModel", "SemiDirac", "Graphene", "Parabolic", "PAULI"]
+__all__ = ["BandModel", "SemiDirac", "Graphene", "Parabolic", "PAULI", "PARAMETER_LIMIT"]
+
+#: largest magnitude of an energy, mass, velocity or barrier parameter (and smallest mass and
+#: velocity: 1 / PARAMETER_LIMIT); beyond it squares and fourth powers in the mode matching
+#: overflow or underflow double precision
+PARAMETER_LIMIT = 1e30
 
 PAULI = {
     "0": np.eye(2, dtype=complex),
@@ -37,6 +42,11 @@ PAULI = {
     "y": np.array([[0, -1j], [1j, 0]], dtype=complex),
     "z": np.array([[1, 0], [0, -1]], dtype=complex),
 }
+
+
+def _scale(name: str, value) -> float:
+    """A mass or velocity: > 0 and within a factor PARAMETER_LIMIT of 1."""
+    return positive_real(name, value, limit=PARAMETER_LIMIT, smallest=1 / PARAMETER_LIMIT)
 
 
 class BandModel:
@@ -106,9 +116,9 @@ class SemiDirac(BandModel):
     name = "semi-Dirac"
 
     def __post_init__(self):
-        object.__setattr__(self, "mass", positive_real("mass", self.mass))
-        object.__setattr__(self, "velocity", positive_real("velocity", self.velocity))
-        object.__setattr__(self, "delta", finite_real("delta", self.delta))
+        object.__setattr__(self, "mass", _scale("mass", self.mass))
+        object.__setattr__(self, "velocity", _scale("velocity", self.velocity))
+        object.__setattr__(self, "delta", finite_real("delta", self.delta, limit=PARAMETER_LIMIT))
 
     def transport_coefficients(self, theta: float, q: float):
         c, s = math.cos(theta), math.sin(theta)
@@ -213,7 +223,7 @@ class Graphene(BandModel):
     name = "graphene"
 
     def __post_init__(self):
-        object.__setattr__(self, "velocity", positive_real("velocity", self.velocity))
+        object.__setattr__(self, "velocity", _scale("velocity", self.velocity))
 
     def transport_coefficients(self, theta: float, q: float):
         v = self.velocity
@@ -234,7 +244,7 @@ class Parabolic(BandModel):
     name = "parabolic"
 
     def __post_init__(self):
-        object.__setattr__(self, "mass", positive_real("mass", self.mass))
+        object.__setattr__(self, "mass", _scale("mass", self.mass))
 
     def transport_coefficients(self, theta: float, q: float):
         inv2m = 1.0 / (2.0 * self.mass)

@@ -6,17 +6,20 @@ These functions back :meth:`NSJunction.scattering` and :meth:`NSJunction.conduct
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.special
 import xarray as xr
 
-from .._validation import finite_real
+from .._validation import finite_real, nonnegative_real
 from . import _kernels
 from ._modes import HOLE
 from ._quadrature import transverse_grid
 from ._system import finalize
+from .models import PARAMETER_LIMIT
 
 __all__ = [
     "ScatteringResult",
@@ -26,10 +29,14 @@ __all__ = [
     "labelled_conductance",
     "NORMALIZATIONS",
     "provenance",
+    "PrecisionWarning",
+    "BTKIntegrals",
 ]
 
 #: grids with fewer (E, q) points run on one thread
 PARALLEL_MIN_POINTS = 20000
+#: largest ``n_modes`` (transverse momenta per energy): the grid is held in memory
+MAX_MODES = 1_000_000
 #: allowed values of ``conductance(normalize=...)``
 NORMALIZATIONS = ("normal", "channels", "none")
 _SPECIES = {0: "electron", 1: "hole", 2: "quasiparticle"}
@@ -169,8 +176,13 @@ def scattering(junction, energy: float, q: float) -> ScatteringResult:
 
 def _check_bias(bias) -> np.ndarray:
     try:
-        arr = np.asarray(bias, dtype=float)
-    except (TypeError, ValueError):
+        raw = np.asarray(bias)
+        if np.iscomplexobj(raw):
+            raise ValueError(f"bias must be real (eV in energy units), got complex values {bias!r}")
+        arr = np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as err:
+        if "complex" in str(err):
+            raise
         raise ValueError(f"bias must be a 1-D array of real numbers, got {bias!r}") from None
     if arr.ndim == 0:
         arr = arr[None]
@@ -178,6 +190,11 @@ def _check_bias(bias) -> np.ndarray:
         raise ValueError(f"bias must be a non-empty 1-D array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("bias must contain only finite values (no NaN or inf)")
+    if np.abs(arr).max() > PARAMETER_LIMIT:
+        raise ValueError(
+            f"bias must lie in [-{PARAMETER_LIMIT:g}, {PARAMETER_LIMIT:g}] (energy units), "
+            f"got values up to {np.abs(arr).max():g}"
+        )
     if arr.size > 1 and not np.all(np.diff(arr) > 0):
         raise ValueError("bias must be strictly increasing")
     return arr
@@ -203,10 +220,26 @@ def _critical_momenta(junction, fin, energies: np.ndarray, gap: float):
     return q_max, np.concatenate(parts, axis=1)
 
 
-def btk_integrals(junction, energies: np.ndarray, n_modes: int, gap: float | None = None):
-    """``(G, N, violation)`` per energy: ``G = int dq/2pi sum_in (1 - R_ee + R_he)``,
-    ``N = int dq/2pi n_in`` (open channels per unit width) and the largest current-conservation
-    violation ``|R_ee + R_he + T - 1|`` on the grid. ``gap`` overrides the junction's gap."""
+@dataclass(frozen=True)
+class BTKIntegrals:
+    """The transverse integrals of the BTK sum at each energy (arrays of shape ``(nE,)``)."""
+
+    conductance: np.ndarray  # G = int dq/2pi sum_in (1 - R_ee + R_he), e^2/h per width
+    channels: np.ndarray  # N = int dq/2pi n_in, open channels per width
+    error: np.ndarray  # int dq/2pi n_in max(|R_ee + R_he + T - 1|, eps): rounding bound on G
+    max_current_violation: float  # largest |R_ee + R_he + T - 1| on the grid (NaN if failed)
+    failed: np.ndarray  # bool: the mode matching failed at some q of this energy
+
+
+def btk_integrals(
+    junction, energies: np.ndarray, n_modes: int, gap: float | None = None
+) -> BTKIntegrals:
+    """The BTK integrals per energy (:class:`BTKIntegrals`); ``gap`` overrides the junction's.
+
+    The error bound counts, at each transverse momentum, the current-conservation violation
+    (at least the double-precision epsilon) once per incoming channel: R_ee and R_he are
+    obtained with absolute errors of that size, which matters when G is far below N.
+    """
     fin = finalize(junction)
     gap = fin.gap if gap is None else gap
     energies = np.ascontiguousarray(energies, dtype=float)
@@ -219,17 +252,29 @@ def btk_integrals(junction, energies: np.ndarray, n_modes: int, gap: float | Non
         else _kernels.conductance_grid_serial
     )
     andreev, normal, n_in, violation = grid(energies, qs, ws, *fin.args(gap=gap))
+    used = ws > 0
+    failed = (np.isnan(violation) & used).any(axis=1)
     integrand = n_in - normal + andreev
     g = (ws * integrand).sum(axis=1) / (2 * np.pi)
     channels = (ws * n_in).sum(axis=1) / (2 * np.pi)
-    worst = float(np.nanmax(violation)) if np.any(ws > 0) else 0.0
-    if np.isnan(violation[ws > 0]).any():
-        worst = float("nan")
-    return g, channels, worst
+    bound = np.maximum(np.nan_to_num(violation, nan=0.0), np.finfo(float).eps)
+    error = (ws * n_in * bound).sum(axis=1) / (2 * np.pi)
+    worst = float(np.nanmax(np.where(used, violation, 0.0))) if used.any() else 0.0
+    return BTKIntegrals(g, channels, error, float("nan") if failed.any() else worst, failed)
 
 
 #: Gauss-Legendre nodes of the thermal average (see ``_thermal_nodes``)
 THERMAL_NODES = 48
+#: estimated relative error of G above which conductance() warns (PrecisionWarning) ...
+WARN_RELATIVE_ERROR = 1e-6
+#: ... and above which it raises ValueError instead of returning the number
+MAX_RELATIVE_ERROR = 1e-2
+#: |E| = gap exactly is evaluated at E^2 = gap^2 (1 - GAP_EDGE_SHIFT) (see _gap_edge)
+GAP_EDGE_SHIFT = 1e-15
+
+
+class PrecisionWarning(RuntimeWarning):
+    """The conductance is returned, but its estimated relative error exceeds 1e-6."""
 
 
 def _thermal_nodes(temperature: float) -> tuple[np.ndarray, np.ndarray]:
@@ -243,6 +288,30 @@ def _thermal_nodes(temperature: float) -> tuple[np.ndarray, np.ndarray]:
     return 2 * temperature * np.arctanh(u), 0.5 * w
 
 
+def _gap_edge(junction, energies: np.ndarray, n_modes: int) -> tuple:
+    """``(energies to evaluate, error bound function)`` for energies with |E| = gap exactly.
+
+    At |E| = gap the superconductor's two quasiparticle branches coincide and the mode set
+    is incomplete. G is continuous there and approaches its value as
+    ``G(x) = G(0) + a sqrt(x)`` in ``x = 1 - E^2/gap^2`` (measured), on a scale x ~ 1/Z^4
+    behind a barrier of strength Z (the coherence peak). Such energies are evaluated at
+    ``x = 1e-15``, and a second evaluation at 4x bounds the error: ``|G(4x) - G(x)|`` equals
+    ``|G(x) - G(0)|`` on the square-root law and exceeds it on a linear one.
+    """
+    edge = (junction.gap > 0) & (np.abs(energies) == junction.gap)
+    shifted = energies.copy()
+    shifted[edge] *= math.sqrt(1 - GAP_EDGE_SHIFT)
+
+    def error(g: np.ndarray) -> np.ndarray:
+        out = np.zeros(energies.size)
+        if edge.any():
+            farther = energies[edge] * math.sqrt(1 - 4 * GAP_EDGE_SHIFT)
+            out[edge] = np.abs(btk_integrals(junction, farther, n_modes).conductance - g[edge])
+        return out
+
+    return shifted, error
+
+
 def conductance(
     junction,
     bias,
@@ -254,33 +323,105 @@ def conductance(
     bias, temperature, n_modes = check_conductance_options(bias, temperature, normalize, n_modes)
 
     if temperature == 0:
-        energies = bias
+        energies, weights = bias, np.ones((1,))
     else:
         offsets, weights = _thermal_nodes(temperature)
         energies = (bias[:, None] + offsets[None, :]).ravel()
-    g, channels, worst = btk_integrals(junction, energies, n_modes)
+    evaluated, edge_error = _gap_edge(junction, energies, n_modes)
+    main = btk_integrals(junction, evaluated, n_modes)
+    parts = [main]
+    g = main.conductance
+    error = main.error + edge_error(g)
+    g_ref = error_ref = None
     if normalize == "normal":
-        g_ref, _, worst_n = btk_integrals(junction, energies, n_modes, gap=0.0)
-        worst = max(worst, worst_n)
+        parts.append(btk_integrals(junction, energies, n_modes, gap=0.0))
+        g_ref, error_ref = parts[1].conductance, parts[1].error
     elif normalize == "channels":
-        g_ref = channels
-    if temperature > 0:
-        g = g.reshape(bias.size, -1) @ weights
-        if normalize != "none":
-            g_ref = g_ref.reshape(bias.size, -1) @ weights
+        g_ref, error_ref = main.channels, np.zeros_like(main.channels)
+    _check_failures(junction, energies, parts)
+
+    def average(values):  # thermal average per bias point (identity at T = 0)
+        return values.reshape(bias.size, -1) @ weights
+
+    g, error = average(g), average(error)
+    if g_ref is not None:
+        g_ref, error_ref = average(g_ref), average(error_ref)
+    relative = _relative_error(g, error, g_ref, error_ref, average(main.channels))
+    _check_precision(junction, bias, relative, g, error)
     return labelled_conductance(
         junction,
         bias,
         g,
-        None if normalize == "none" else g_ref,
+        g_ref,
         normalize=normalize,
         temperature=temperature,
         n_modes=n_modes,
         convention="BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); "
         "finite temperature: convolution with -df/dE",
         method="continuum BdG mode matching (physcore.semidirac, numba)",
-        max_current_violation=worst,
+        max_current_violation=max(p.max_current_violation for p in parts),
+        max_relative_error=float(relative.max()),
     )
+
+
+#: below this size (in G_N, or in N for normalize="none") a returned value counts as zero
+#: in the precision check, so that an exact zero (no Andreev reflection and no transmission)
+#: is not refused for its relative error
+ZERO_SCALE = 1e-6
+
+
+def _relative_error(g, error, g_ref, error_ref, channels) -> np.ndarray:
+    """Estimated error of the returned value (G, G/N or G/G_N) relative to its size.
+
+    The size counts at least ZERO_SCALE (in N for G, else 1), so that a vanishing G is judged
+    by its absolute error. A normalized value adds the reference's relative error.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if g_ref is None:
+            value, value_error, floor = g, error, ZERO_SCALE * channels
+        else:
+            value = g / g_ref
+            value_error = (error + np.abs(value) * error_ref) / np.abs(g_ref)
+            floor = ZERO_SCALE
+        relative = value_error / np.maximum(np.abs(value), floor)
+    return np.where(np.isnan(relative), 0.0, relative)  # NaN: no open channel
+
+
+def _check_failures(junction, energies: np.ndarray, parts) -> None:
+    """ValueError when the mode matching failed anywhere (the result would hold NaN)."""
+    failed = np.logical_or.reduce([p.failed for p in parts])
+    if failed.any():
+        raise ValueError(
+            f"conductance: the mode matching failed at {int(failed.sum())} of {failed.size} "
+            f"energies (first at E = {energies[failed][0]:g}) for {junction!r}; these "
+            "parameters are out of the solver's reach (mass, velocity, mu, gap, U0, delta "
+            "or the barrier differ by too many orders of magnitude)"
+        )
+
+
+def _check_precision(junction, bias, relative, g, error) -> None:
+    """Warn or raise when the estimated relative error of G is large (see conductance)."""
+    worst = int(np.argmax(relative))
+    if not relative[worst] > WARN_RELATIVE_ERROR:
+        return
+    detail = (
+        f"at bias = {bias[worst]:g} the estimated relative error of G is {relative[worst]:.1e} "
+        f"(G = {g[worst]:.3e} e^2/h per width, error bound {error[worst]:.1e}) for {junction!r}"
+    )
+    if junction.gap > 0 and abs(bias[worst]) == junction.gap:
+        detail += (
+            ": at |bias| = gap exactly the coherence peak (width ~ gap / Z^4 behind a barrier "
+            "of strength Z) is narrower than the solver resolves; evaluate just off the gap"
+        )
+    else:
+        detail += (
+            ": rounding in the scattering probabilities (the current-conservation violation "
+            "per channel) is comparable to G, which is many orders of magnitude below the "
+            "number of open channels, as behind a very strong barrier (lower Z or chi)"
+        )
+    if relative[worst] > MAX_RELATIVE_ERROR:
+        raise ValueError(f"conductance: bias/barrier out of reach: {detail}")
+    warnings.warn(f"conductance: precision lost: {detail}", PrecisionWarning, stacklevel=4)
 
 
 def check_conductance_options(bias, temperature, normalize, n_modes):
@@ -289,17 +430,19 @@ def check_conductance_options(bias, temperature, normalize, n_modes):
     Returns ``(bias, temperature, n_modes)`` as a float array, a float and an int.
     """
     bias = _check_bias(bias)
-    try:
-        temperature = float(temperature)
-    except (TypeError, ValueError):
-        raise ValueError(f"temperature must be a real number >= 0, got {temperature!r}") from None
-    if not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    if normalize not in NORMALIZATIONS:
+    temperature = nonnegative_real("temperature", temperature, limit=PARAMETER_LIMIT)
+    if not isinstance(normalize, str) or normalize not in NORMALIZATIONS:
         raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
-    if isinstance(n_modes, bool) or int(n_modes) != n_modes or n_modes < 16:
-        raise ValueError(f"n_modes must be an integer >= 16, got {n_modes!r}")
+    if not _is_integer(n_modes) or not 16 <= n_modes <= MAX_MODES:
+        raise ValueError(f"n_modes must be an integer in [16, {MAX_MODES}], got {n_modes!r}")
     return bias, temperature, int(n_modes)
+
+
+def _is_integer(value) -> bool:
+    """True for ints and integral floats (not bool, NaN, inf or strings)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return False
+    return math.isfinite(value) and int(value) == value
 
 
 _CONDUCTANCE_UNITS = {
