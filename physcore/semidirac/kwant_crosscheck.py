@@ -23,6 +23,7 @@ attribute 'particle-hole' instead of 'particle_hole' in ``InfiniteSystem.modes``
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -34,9 +35,65 @@ __all__ = [
     "transverse_momenta",
     "kwant_uses_mumps",
     "build_lattice_system",
+    "check_lattice_spacing",
+    "largest_fermi_momentum",
+    "LatticeSpacingWarning",
 ]
 
 _LATTICES = ("continuum", "honeycomb")
+#: k_x a above which kwant_conductance warns (the lattice dispersion sin(k a)/a is then off by
+#: more than 1.5 %; measured on the README junction: 2.4e-2 G_N at k_F a = 0.5) ...
+WARN_KA = 0.3
+#: ... and above which it refuses: past k a = 1 a linear lattice band no longer reaches the
+#: Fermi energy of the continuum (v sin(k a) / a <= v / a), so the channels are wrong
+MAX_KA = 1.0
+
+
+class LatticeSpacingWarning(UserWarning):
+    """The kwant lattice is coarse for the junction's Fermi momenta (k_x a > 0.3)."""
+
+
+def largest_fermi_momentum(junction, bias) -> float:
+    """Largest |k_x| (inverse length) of a propagating state in any region at these biases.
+
+    Normal region at mu +- eV, superconductor at mu + U0 +- max(|eV|, gap) and a rectangular
+    barrier at mu - height +- eV; the k_x extent of a contour is its q extent at the angle
+    theta + 90 degrees.
+    """
+    from .barriers import RectangularBarrier
+
+    e = float(np.max(np.abs(bias)))
+    mu, mu_s = junction.mu, junction.mu + junction.U0
+    energies = [mu + e, mu - e, mu_s + max(e, junction.gap), mu_s - max(e, junction.gap)]
+    if isinstance(junction.barrier, RectangularBarrier) and junction.barrier.width > 0:
+        energies += [mu - junction.barrier.height + e, mu - junction.barrier.height - e]
+    with np.errstate(all="ignore"):
+        extent = junction.model.fermi_q_extent(energies, junction.theta + math.pi / 2)[:, 0]
+    return float(np.nanmax(np.append(extent, 0.0)))
+
+
+def check_lattice_spacing(junction, bias, lattice_spacing: float) -> float:
+    """k_x a for the junction and biases: ValueError above MAX_KA, a warning above WARN_KA."""
+    k = largest_fermi_momentum(junction, bias)
+    ka = k * float(lattice_spacing)
+    message = (
+        f"lattice_spacing = {lattice_spacing:g} is coarse for this junction: the largest Fermi "
+        f"momentum along x is k = {k:.4g} (mu = {junction.mu:g}, U0 = {junction.U0:g}, max |bias| "
+        f"= {float(np.max(np.abs(bias))):g}), so k a = {ka:.3g}"
+    )
+    if ka > MAX_KA:
+        raise ValueError(
+            f"{message}; the lattice cannot represent it (k a must be below {MAX_KA:g}, below "
+            f"{WARN_KA:g} for percent accuracy): use lattice_spacing <= {WARN_KA / k:.3g}"
+        )
+    if ka > WARN_KA:
+        warnings.warn(
+            f"{message} > {WARN_KA:g}: expect errors of several percent of G_N; use "
+            f"lattice_spacing <= {WARN_KA / k:.3g} (0.1 / k for about 1e-3 on clean junctions)",
+            LatticeSpacingWarning,
+            stacklevel=3,
+        )
+    return ka
 
 
 def kwant_uses_mumps() -> bool:
@@ -145,7 +202,14 @@ def kwant_conductance(
         zero bias is allowed (no particle-hole symmetry is declared, see the module notes).
     lattice_spacing : float
         a (length units). ``lattice="continuum"``: the discretization step along x, to be well
-        below 1 / k_F. ``"honeycomb"``: the carbon-carbon distance, which the semi-Dirac model
+        below 1 / k_F, k_F the largest Fermi momentum along x in any region at these biases
+        (:func:`largest_fermi_momentum`): above k_F a = 0.3 a :class:`LatticeSpacingWarning`
+        is issued, above 1 a ValueError. Measured on the README junction (semi-Dirac, linear
+        axis, mu = 10, gap = 1, k_F = 11 at eV = 0.5): clean, |G_kwant - G| falls from 3.1e-3
+        G_N at a = 0.05 to 1.3e-4 at a = 0.00625; with ThinBarrier(0.5) (a rectangle of
+        width about sqrt(a v / (mu + U0)) on the lattice) it is 2.4e-2 at a = 0.05 and stays
+        between 6e-3 and 1e-2 from a = 0.025 to 0.00625 (no convergence to better than 1e-2).
+        ``"honeycomb"``: the carbon-carbon distance, which the semi-Dirac model
         fixes (a = 2 / (mass velocity) at delta = 0, :func:`.lattice.honeycomb.honeycomb_hoppings`).
     lattice : {"continuum", "honeycomb"}
         "continuum": the junction's BdG Hamiltonian discretized by ``kwant.continuum`` (any
@@ -184,6 +248,7 @@ def kwant_conductance(
             f"got {temperature!r}"
         )
     system = build_lattice_system(junction, lattice_spacing, lattice, **build_options)
+    fermi_ka = check_lattice_spacing(junction, bias, system.lattice_spacing)
     g = np.empty(bias.size)
     reference = np.empty(bias.size)
     # kwant's lead-mode problems are tiny dense matrices: threaded BLAS only adds overhead
@@ -213,6 +278,7 @@ def kwant_conductance(
         method=f"kwant tight binding: {system.method}",
         lattice=lattice,
         lattice_spacing=system.lattice_spacing,
+        fermi_momentum_times_spacing=fermi_ka,
         solver="kwant.solvers.mumps" if mumps else "kwant.solvers.sparse (no MUMPS)",
         mumps=int(mumps),
         **{f"lattice_{k}": v for k, v in system.details.items()},
@@ -247,7 +313,8 @@ def convergence_study(
         ``conductance_kwant`` (lattice_spacing, bias), ``conductance_continuum`` (bias) and on a
         201-point grid ``conductance_continuum_fine`` (bias_fine),
         ``deviation`` = |G_kwant - G_continuum| in G_N (lattice_spacing, bias) and
-        ``max_deviation`` (lattice_spacing); attrs: the junction, ``n_modes``, timings, the
+        ``max_deviation`` and ``fermi_momentum_times_spacing`` (k_x a, lattice_spacing);
+        attrs: the junction, ``n_modes``, timings, the
         solver, and the empirical order of convergence ``observed_order`` (log-log slope of
         ``max_deviation`` between the two finest spacings).
     """
@@ -262,16 +329,19 @@ def convergence_study(
     rows = []
     start = time.perf_counter()
     for a in tqdm(spacings, desc="kwant convergence", disable=not progress):
-        rows.append(
-            kwant_conductance(
-                junction,
-                continuum.bias.values,
-                lattice_spacing=float(a),
-                n_modes=n_modes,
-                progress=False,
-                **build_options,
+        # a convergence study starts coarse on purpose; k a is recorded per spacing instead
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LatticeSpacingWarning)
+            rows.append(
+                kwant_conductance(
+                    junction,
+                    continuum.bias.values,
+                    lattice_spacing=float(a),
+                    n_modes=n_modes,
+                    progress=False,
+                    **build_options,
+                )
             )
-        )
     t_kwant = time.perf_counter() - start
     lattice = xr.concat(rows, dim=xr.DataArray(spacings, dims="lattice_spacing"))
     deviation = np.abs(lattice - continuum)
@@ -297,6 +367,11 @@ def convergence_study(
             "bias": continuum.bias.values,
             "bias_fine": dense.bias_fine.values,
         },
+    )
+    ds["fermi_momentum_times_spacing"] = (
+        "lattice_spacing",
+        [row.attrs["fermi_momentum_times_spacing"] for row in rows],
+        {"units": "1", "long_name": "largest Fermi momentum along x times the spacing"},
     )
     ds.lattice_spacing.attrs["units"] = "length (same unit as 1/k)"
     ds.bias.attrs["units"] = continuum.attrs["bias_units"]

@@ -8,6 +8,8 @@ without a barrier; continuity at exactly zero bias; the labelled result format.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -264,3 +266,44 @@ def test_convergence_study_order_and_plot(tmp_path):
     np.testing.assert_allclose(back.max_deviation, ds.max_deviation)
     plot_convergence(ds, tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+README_JUNCTION = dict(mu=10.0, gap=1.0, U0=0.0)
+
+
+def test_coarse_lattice_is_refused_or_warned():
+    """k_F a > 1 (the lattice band cannot reach the Fermi energy): ValueError naming the
+    spacing; 0.3 < k_F a <= 1: LatticeSpacingWarning. README junction: k_F = 11 at eV = 0.5."""
+    from physcore.semidirac.kwant_crosscheck import LatticeSpacingWarning, largest_fermi_momentum
+
+    junction = sd.NSJunction(sd.SemiDirac(), "linear", **README_JUNCTION)
+    assert largest_fermi_momentum(junction, [0.5]) == pytest.approx(11.0)
+    with pytest.raises(ValueError, match="lattice_spacing"):
+        kwant_conductance(junction, [0.5], lattice_spacing=0.1, n_modes=16, progress=False)
+    with pytest.warns(LatticeSpacingWarning, match="k a = 0.55"):
+        kwant_conductance(junction, [0.5], lattice_spacing=0.05, n_modes=16, progress=False)
+
+
+@pytest.mark.slow
+def test_readme_junction_accuracy_claims():
+    """The numbers of the kwant_conductance docstring (and the README) on the README junction
+    at eV = 0.5: clean, 3.1e-3 G_N at a = 0.05 falling to 1.3e-4 at a = 0.00625; with
+    ThinBarrier(0.5), 2.4e-2 at a = 0.05 and between 6e-3 and 1e-2 below a = 0.025 (a thin
+    barrier on the linear axis does not converge further)."""
+    bias = np.array([0.5])
+
+    def deviation(junction, a):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lattice = kwant_conductance(
+                junction, bias, lattice_spacing=a, n_modes=16, progress=False
+            )
+        return float(abs(lattice.values[0] - junction.conductance(bias, n_modes=16).values[0]))
+
+    clean = sd.NSJunction(sd.SemiDirac(), "linear", **README_JUNCTION)
+    assert 2e-3 < deviation(clean, 0.05) < 5e-3
+    assert deviation(clean, 0.00625) < 2e-4
+    thin = clean.replace(barrier=sd.ThinBarrier(0.5))
+    assert 1.5e-2 < deviation(thin, 0.05) < 4e-2
+    stalled = [deviation(thin, a) for a in (0.025, 0.0125, 0.00625)]
+    assert all(5e-3 < d < 1e-2 for d in stalled), stalled
