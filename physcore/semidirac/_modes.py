@@ -114,7 +114,26 @@ def poly_roots(coef, degree, roots):
     ev = np.linalg.eigvals(comp)
     for i in range(4):
         roots[i] = ev[i]
+    _deflate_small(coef, roots)
     return True
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _deflate_small(coef, roots):
+    """Recompute the two smallest of four roots from the two largest when their magnitudes
+    differ by many orders (near the linear axis, or when mu / (m v^2) is tiny, the evanescent
+    pair lies ~1e20 times farther out): the eigenvalues are accurate relative to the largest
+    root only. With ``p(k) = c4 (k - k3)(k - k4)(k^2 + b k + c)`` the low coefficients give
+    ``c = c0 / (c4 k3 k4)`` and ``b = (c1 / c4 + (k3 + k4) c) / (k3 k4)``."""
+    order = np.argsort(np.abs(roots))
+    k3, k4 = roots[order[2]], roots[order[3]]
+    small = max(abs(roots[order[0]]), abs(roots[order[1]]))
+    if not abs(k3) > 1e4 * small:
+        return
+    prod = k3 * k4
+    c = coef[0] / (coef[4] * prod)
+    b = (coef[1] / coef[4] + (k3 + k4) * c) / prod
+    roots[order[0]], roots[order[1]] = _quadratic_roots(c, b, 1.0 + 0j)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -344,7 +363,7 @@ def bdg_current(hq, k, psis, m):
 
 #: an incoming mode slower than this fraction of its velocity scale |h1 + 2 h2 k| is grazing:
 #: its probabilities are then limited by rounding to eps_mach / GRAZING_SPEED (see _pairs)
-GRAZING_SPEED = 1e-6
+GRAZING_SPEED = 1e-5
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -415,7 +434,10 @@ def classify(
 @nb.njit(cache=True, error_model="numpy")
 def transport_frame(hc, eps_scale, out):
     """Coefficients ``out[a, b]`` of h in the shifted momentum ``z = k_x - alpha q`` for
-    energies of order ``eps_scale``; returns alpha (0 where there is nothing to shift).
+    energies of order ``eps_scale``; returns alpha (0 where there is nothing to shift) and
+    the momentum scale of the roots, ``min(sqrt(eps / |h2|), eps / |h1|)`` (the solver's
+    tolerance on Im k is at most 1e-12 of it: with a light mass the roots in this frame are
+    ``sqrt(mu / (m v^2))`` times smaller than the contour's extent in q).
 
     At a generic angle the semi-Dirac h is ``(k_a^2/2m - delta) sigma_x + v k_b sigma_y`` with
     ``k_a = s k_x + c q`` and ``k_b = c k_x - s q``. When mu / (m v^2) is large (a light mass)
@@ -439,6 +461,10 @@ def transport_frame(hc, eps_scale, out):
             lin += abs2(hc[1, 0, i, j])
             rest += abs2(hc[2, 1, i, j]) + abs2(hc[2, 2, i, j]) + abs2(hc[1, 2, i, j])
     alpha = 0.0
+    # the momentum scale of the roots in this frame (``ktol`` is a fraction of it)
+    k_quad = math.sqrt(eps_scale / math.sqrt(quad)) if quad > 0.0 else np.inf
+    k_lin = eps_scale / math.sqrt(lin) if lin > 0.0 else np.inf
+    scale = min(k_quad, k_lin)
     if rest == 0.0 and quad > 0.0:  # else the shift would raise the degree in q
         light = lin == 0.0 or math.sqrt(eps_scale / math.sqrt(quad)) < eps_scale / math.sqrt(lin)
         if light:
@@ -446,7 +472,7 @@ def transport_frame(hc, eps_scale, out):
         elif lin > 0.0:
             alpha = -num_b / lin
     _shift_coefficients(hc, alpha, out)
-    return alpha
+    return alpha, scale
 
 
 @nb.njit(cache=True, error_model="numpy")
