@@ -59,30 +59,45 @@ def _task_states(job: str) -> dict[int, str]:
     return states
 
 
-def test_array_job_matches_local_run_bit_for_bit(slurm_cluster, tmp_path, local_file):
-    (tmp_path / "spec.toml").write_text(SPEC)
-    sweep = sweeps.plan(tmp_path / "spec.toml", tmp_path / "run")
+def test_array_job_by_hand_in_a_path_with_spaces_is_seen_and_never_duplicated(
+    slurm_cluster, tmp_path, local_file
+):
+    """``sbatch sweep.sbatch`` as the README offers, in a folder whose path has spaces: status
+    sees the queued tasks, resubmit adds nothing, and a local run at the same time computes only
+    chunks no task has claimed. Every chunk is computed once, and the file is the local one."""
+    where = tmp_path / "my sweeps"
+    where.mkdir()
+    (where / "spec one.toml").write_text(SPEC)
+    sweep = sweeps.plan(where / "spec one.toml", where / "run one")
     script = (sweep.directory / "sweep.sbatch").read_text()
     assert "#SBATCH --array=0-3%2" in script and "#SBATCH --mem=500M" in script
-    # submit the planned script exactly as a user would
+    # submitted by hand from elsewhere: nothing of physcore sees the submission happen
     out = subprocess.run(
         ["sbatch", "--parsable", str(sweep.directory / "sweep.sbatch")],
         capture_output=True,
         text=True,
         check=True,
+        cwd=tmp_path,
     )
-    (sweep.directory / "jobs.json").write_text(f'["{out.stdout.strip()}"]')
-    slurm.wait(sweep, timeout=240, poll=0.5)
+    job = out.stdout.strip().split(";")[0]
     state = sweeps.status(sweep)
-    assert state.complete, state.summary() + "".join(
-        p.read_text()[-2000:] for p in (sweep.directory / "logs").iterdir()
-    )
-    assert sorted(p.name.split("_")[1] for p in (sweep.directory / "logs").iterdir()) == [
-        "0.out",
-        "1.out",
-        "2.out",
-        "3.out",
-    ]
+    assert not state.queue_error and state.to_run == (), state.summary()
+    assert set(state.active) | set(state.running) | set(state.done) == {0, 1, 2, 3}
+    assert sweeps.resubmit(sweep) is None  # no second array
+    deadline = time.monotonic() + 120
+    while not any(sweep.chunk_path(c).exists() for c in range(4)):  # the array is under way
+        assert time.monotonic() < deadline, "no array task finished"
+        time.sleep(0.1)
+    computed_here = sweeps.run(sweep, backend="serial", progress=False)  # races the array
+    slurm.wait(sweep, timeout=240, poll=0.5)
+    logs = sorted((sweep.directory / "logs").iterdir())
+    state = sweeps.status(sweep)
+    assert state.complete, state.summary() + "".join(p.read_text()[-2000:] for p in logs)
+    assert [p.name for p in logs] == [f"{job}_{t}.out" for t in range(4)]
+    computed_there = [p for p in logs if "computed" in p.read_text().split(": ")[-1]]
+    assert len(computed_there) + computed_here == 4, [p.read_text() for p in logs]
+    assert computed_there  # SLURM's chunks are in the file compared below
+    assert slurm.job_ids(sweep) == [job]  # recorded by its own tasks
     assert sweeps.collect(sweep).read_bytes() == local_file
 
 
