@@ -10,8 +10,8 @@ Workflow (the CLI ``python -m physcore.sweeps`` offers the same steps)::
 
     sweep = sweeps.plan("sweeps/semidirac_thin_barrier.toml", "runs/thin")  # validates everything
     sweeps.run(sweep, backend="processes")     # or backend="slurm": sbatch the array script
-    print(sweeps.status(sweep).summary())      # done / failed / missing / queued chunks
-    sweeps.resubmit(sweep, backend="slurm")    # only what is missing or failed
+    print(sweeps.status(sweep).summary())      # done / running / damaged / missing / queued...
+    sweeps.resubmit(sweep, backend="slurm")    # only what is missing, failed or damaged
     path = sweeps.collect(sweep)               # runs/thin/sweep.nc, with provenance
 
 * ``plan`` parses the spec (:mod:`.spec`), runs the computation's own parameter validation on every
@@ -43,6 +43,7 @@ from pathlib import Path
 from .computations import (
     Computation,
     Parameter,
+    UntrustedComputation,
     available_computations,
     get_computation,
     register_computation,
@@ -56,6 +57,7 @@ __all__ = [
     "register_computation",
     "get_computation",
     "available_computations",
+    "UntrustedComputation",
     "SpecError",
     "SweepSpec",
     "load_spec",
