@@ -1,5 +1,9 @@
 """Speed of the semi-Dirac NS conductance: one G(eV) curve of 201 biases x 400 transverse momenta.
 
+Three orientations: the linear (0 degrees) and quadratic (90 degrees) axes, and a generic
+angle (45 degrees), whose quadrature breaks come from the closed-form tangent points of the
+Fermi contour (issue 10) and whose mode matching solves a quartic in k_x.
+
 Goal (issue 2): under 0.1 s per curve once compiled, about 1 us per (E, q) point. Reported for
 each orientation on one thread and on all threads, with the first call (numba compilation or
 loading its on-disk cache) timed apart, and as a ratio against the plain numpy/scipy
@@ -19,6 +23,7 @@ import numba
 import numpy as np
 
 N_BIAS, N_Q = 201, 400
+ORIENTATIONS = ("linear", "quadratic", 45.0)
 
 
 def _junction(orientation):
@@ -55,8 +60,9 @@ def main() -> None:
     t = time.perf_counter()
     _junction("linear").conductance(bias[:2], normalize="channels", n_modes=16)
     print(f"first call (numba compile or cache load): {time.perf_counter() - t:.2f} s")
-    for orientation in ("linear", "quadratic"):
+    for orientation in ORIENTATIONS:
         junction = _junction(orientation)
+        label = f"{orientation:g} deg" if isinstance(orientation, float) else orientation
         fin = finalize(junction)
         q_max, breaks = _critical_momenta(junction, fin, bias, fin.gap)
         qs, ws = transverse_grid(q_max, breaks, N_Q)
@@ -70,7 +76,7 @@ def main() -> None:
             )
             kernel = _best_of(lambda a=grid_args: _kernels.conductance_grid(*a))
             print(
-                f"{orientation:9s} {threads} thread(s): curve {curve * 1e3:7.1f} ms, "
+                f"{label:9s} {threads} thread(s): curve {curve * 1e3:7.1f} ms, "
                 f"kernel {kernel / points * 1e6:5.2f} us per (E, q) point ({points} points)"
             )
         numba.set_num_threads(all_threads)
@@ -89,7 +95,7 @@ def main() -> None:
         kernel1 = _best_of(lambda a=grid_args: _kernels.conductance_grid(*a))
         numba.set_num_threads(all_threads)
         print(
-            f"{orientation:9s} numpy/scipy reference: {per_point_ref * 1e6:7.0f} us per point "
+            f"{label:9s} numpy/scipy reference: {per_point_ref * 1e6:7.0f} us per point "
             f"(timed on {sub_q.size} points, extrapolated: {per_point_ref * points:.0f} s per "
             f"curve); ratio reference / numba (1 thread) = "
             f"{per_point_ref * points / kernel1:.0f}x; max |difference| {agree:.1e}"
