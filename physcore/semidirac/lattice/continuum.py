@@ -23,8 +23,9 @@ term of h (sigma_z for both first-order models). On the lattice it reads
 while at the physical momenta the term is w k**2 = (r a k / 2) v k, a relative change of order
 k a that vanishes with the spacing. Because M anticommutes with h the energies shift only at
 second order in w, but the spinors tilt at first order, so G through a barrier converges at
-first order in a (measured |Delta G| proportional to r a: 0.017 -> 0.0087 G_N from a = 0.1 to
-0.05 for the demo junction of :func:`physcore.semidirac.kwant_crosscheck.demo`). Models with a
+first order in a (measured |Delta G| proportional to r a: 0.017, 0.0087, 0.0044, 0.0022 G_N
+at a = 0.1, 0.05, 0.025, 0.0125 for the junction of :func:`.demo.demo`, a rectangular barrier
+on the linear axis; a clean linear axis converges between first and second order). Models with a
 k_x**2 term need no Wilson term: the k_x**2 term itself gaps the doubler by 4 |h2| / a**2, and
 they converge at second order (central differences).
 """

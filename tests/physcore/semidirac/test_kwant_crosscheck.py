@@ -307,3 +307,49 @@ def test_readme_junction_accuracy_claims():
     assert 1.5e-2 < deviation(thin, 0.05) < 4e-2
     stalled = [deviation(thin, a) for a in (0.025, 0.0125, 0.00625)]
     assert all(5e-3 < d < 1e-2 for d in stalled), stalled
+
+
+@pytest.mark.slow
+def test_wilson_term_barrier_converges_at_first_order():
+    """The lattice.continuum docstring's numbers: the demo junction (rectangular barrier on
+    the linear axis) deviates by 0.017 and 0.0087 G_N at a = 0.1 and 0.05 (first order)."""
+    from physcore.semidirac.kwant_crosscheck import convergence_study
+
+    junction = sd.NSJunction(
+        sd.SemiDirac(),
+        "linear",
+        mu=1.0,
+        gap=0.2,
+        U0=0.5,
+        barrier=sd.RectangularBarrier(height=1.5, width=0.4),
+    )
+    ds = convergence_study(junction, [0.05, 0.3], [0.1, 0.05], n_modes=16, progress=False)
+    coarse, fine = (
+        ds.max_deviation.sel(lattice_spacing=0.1),
+        ds.max_deviation.sel(lattice_spacing=0.05),
+    )
+    assert float(coarse) == pytest.approx(0.017, rel=0.15)
+    assert float(fine) == pytest.approx(0.0087, rel=0.15)
+    assert 1.6 < float(coarse / fine) < 2.4
+
+
+@pytest.mark.slow
+def test_thin_barrier_on_linear_axis_rate():
+    """The lattice.profile docstring's numbers: ThinBarrier(0.5) on the linear axis at mu = 1,
+    U0 = 0.5 deviates by 7.3e-3 G_N at a = 0.05 and 2.0e-3 at a = 0.00625 (about a^0.6)."""
+    junction = sd.NSJunction(
+        sd.SemiDirac(), "linear", mu=1.0, gap=0.2, U0=0.5, barrier=sd.ThinBarrier(0.5)
+    )
+    bias = np.array([0.05])
+    continuum = junction.conductance(bias, n_modes=16).values[0]
+    deviation = [
+        abs(
+            kwant_conductance(junction, bias, lattice_spacing=a, n_modes=16, progress=False).values[
+                0
+            ]
+            - continuum
+        )
+        for a in (0.05, 0.00625)
+    ]
+    assert deviation[0] == pytest.approx(7.3e-3, rel=0.15)
+    assert deviation[1] == pytest.approx(2.0e-3, rel=0.15)
