@@ -305,50 +305,9 @@ def parse_spec(
         impl = get_computation(raw["computation"], allow_import=allow_import)
     except ValueError as err:  # UntrustedComputation included: nothing was imported
         raise SpecError(str(err)) from None
-    params = raw.get("parameters", {})
-    if not isinstance(params, dict):
-        raise SpecError(f"parameters: expected a table, got {params!r}")
-    declared = dict(impl.parameters)
-    for key in params:
-        if key not in declared:
-            raise SpecError(
-                f"parameters.{key}: not a parameter of {impl.name!r}; "
-                f"its parameters: {', '.join(declared)}"
-            )
-    fixed, swept, vector = {}, {}, {}
-    n_points = 1
-    for key, par in declared.items():
-        where = f"parameters.{key}"
-        if key not in params:
-            if par.default is None:
-                raise SpecError(f"{where}: required by {impl.name!r} ({par.doc})")
-            value = par.default
-        else:
-            value = params[key]
-        values = _grid(where, value, par.kind, tuple(par.choices))
-        n_points *= len(values)
-        if n_points > MAX_GRID_POINTS:
-            raise SpecError(
-                f"{where}: the grid reaches more than {MAX_GRID_POINTS} points with this "
-                f"parameter ({len(values)} values); split the sweep into several specs"
-            )
-        if par.vector:
-            vector[key] = np.asarray(values, dtype=float)
-        elif isinstance(params.get(key), list | dict):
-            swept[key] = tuple(values)
-        else:
-            fixed[key] = values[0]
-    # keep the swept dimensions in the order the spec wrote them
-    swept = {k: swept[k] for k in params if k in swept}
-    _check_effective(declared, params, fixed, swept)
-
-    chunks = raw.get("chunks", {})
-    if not isinstance(chunks, dict) or set(chunks) - {"size"}:
-        raise SpecError(f"chunks: expected a table with the key 'size' only, got {chunks!r}")
+    fixed, swept, vector = _parameter_grids(impl, raw.get("parameters", {}))
     n_outer = math.prod(len(v) for v in swept.values())
-    size = chunks.get("size", max(1, -(-n_outer // 100)))
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise SpecError(f"chunks.size: expected an integer >= 1, got {size!r}")
+    size = _chunk_size(raw.get("chunks", {}), n_outer)
     slurm = _check_slurm(raw.get("slurm", {}))
     name = raw.get("name", impl.name.replace(".", "-"))
     if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+", name):
@@ -380,6 +339,52 @@ def parse_spec(
     if check_points:
         _validate_points(spec, impl, progress=progress)
     return spec
+
+
+def _parameter_grids(impl: Computation, params) -> tuple[dict, dict, dict]:
+    """The fixed, swept (in spec order) and vector parameters of a spec's [parameters] table,
+    defaults filled in, each checked for its kind, size and effect."""
+    if not isinstance(params, dict):
+        raise SpecError(f"parameters: expected a table, got {params!r}")
+    declared = dict(impl.parameters)
+    for key in params:
+        if key not in declared:
+            raise SpecError(
+                f"parameters.{key}: not a parameter of {impl.name!r}; "
+                f"its parameters: {', '.join(declared)}"
+            )
+    fixed, swept, vector = {}, {}, {}
+    n_points = 1
+    for key, par in declared.items():
+        where = f"parameters.{key}"
+        if key not in params and par.default is None:
+            raise SpecError(f"{where}: required by {impl.name!r} ({par.doc})")
+        values = _grid(where, params.get(key, par.default), par.kind, tuple(par.choices))
+        n_points *= len(values)
+        if n_points > MAX_GRID_POINTS:
+            raise SpecError(
+                f"{where}: the grid reaches more than {MAX_GRID_POINTS} points with this "
+                f"parameter ({len(values)} values); split the sweep into several specs"
+            )
+        if par.vector:
+            vector[key] = np.asarray(values, dtype=float)
+        elif isinstance(params.get(key), list | dict):
+            swept[key] = tuple(values)
+        else:
+            fixed[key] = values[0]
+    swept = {k: swept[k] for k in params if k in swept}  # the order the spec wrote them in
+    _check_effective(declared, params, fixed, swept)
+    return fixed, swept, vector
+
+
+def _chunk_size(chunks, n_outer: int) -> int:
+    """The [chunks] table's size (default: about 100 chunks)."""
+    if not isinstance(chunks, dict) or set(chunks) - {"size"}:
+        raise SpecError(f"chunks: expected a table with the key 'size' only, got {chunks!r}")
+    size = chunks.get("size", max(1, -(-n_outer // 100)))
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise SpecError(f"chunks.size: expected an integer >= 1, got {size!r}")
+    return size
 
 
 def _check_effective(declared: dict, params: dict, fixed: dict, swept: dict) -> None:
