@@ -50,6 +50,13 @@ fi
 mkdir -p "$DIR/state" "$DIR/spool"
 stop
 
+# The daemons must not inherit this shell's open files: started as `flock LOCK tools/slurm_local.sh
+# start`, munged would hold LOCK for as long as it runs, and everyone waiting on it would hang.
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if [[ $fd -gt 2 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
+
 # munge: the system daemon with the key installed by the package.
 if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
     [[ -f /etc/munge/munge.key ]] || { mungekey --create 2>/dev/null || create-munge-key -f; }
