@@ -109,17 +109,34 @@ def _h2_dot(hq, psis, m, c):
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _jump_rows(hq, bmat, psis, m, a, dim, col):
-    """Subtract ``(1 (x) h2) bmat psis[m]`` from the derivative rows of column ``col``."""
+def _row(hq, psis, m, c, weighted):
+    """Component c of psis[m] in a derivative row: weighted by h2 or not."""
+    return _h2_dot(hq, psis, m, c) if weighted else psis[m, c]
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _jump_rows(hq, bmat, psis, m, a, dim, col, weighted):
+    """Subtract ``bmat psis[m]`` (weighted: ``(1 (x) h2) bmat psis[m]``) from the derivative
+    rows of column ``col``."""
     n = hq.shape[1]
-    for blk in range(2):
-        for i in range(n):
+    if not weighted:
+        for c in range(dim):
             acc = 0j
-            for e in range(n):
-                inner = 0j
-                for f in range(dim):
-                    inner += bmat[blk * n + e, f] * psis[m, f]
-                acc += hq[2, i, e] * inner
+            for e in range(dim):
+                acc += bmat[c, e] * psis[m, e]
+            a[dim + c, col] -= acc
+        return
+    for blk in range(2):
+        inner0 = 0j  # (bmat psi) on this block, n = 1 or 2 components
+        inner1 = 0j
+        for f in range(dim):
+            inner0 += bmat[blk * n, f] * psis[m, f]
+            if n == 2:
+                inner1 += bmat[blk * n + 1, f] * psis[m, f]
+        for i in range(n):
+            acc = hq[2, i, 0] * inner0
+            if n == 2:
+                acc += hq[2, i, 1] * inner1
             a[dim + blk * n + i, col] -= acc
 
 
@@ -166,10 +183,13 @@ def new_workspace(n, order):
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
 def solve_point(
-    E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
+    E, q, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, weighted, ws
 ):  # pragma: no cover - compiled
     """Scattering of every incoming electron mode at energy E and transverse momentum q,
     in the work arrays ``ws`` of :func:`new_workspace` (nothing is allocated).
+
+    ``weighted``: multiply the derivative rows by h2 (see :func:`_h2_dot`; wanted in a shifted
+    frame, where evanescent momenta can be many orders above the propagating ones).
 
     Returns ``(status, n_in, n_out, n_s, t_offset)``. On return ``ws`` holds the modes of
     both leads (incoming electrons at unit current), the mode numbers ``idx`` of the
@@ -225,7 +245,7 @@ def solve_point(
         kB, psiB, specB, _, _, _, hintB = regB
         ok, toff = _rect_system(
             hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB,
-            hintB, i_in, i_out, i_s, scratch, ktol, a, rhs,
+            hintB, i_in, i_out, i_s, scratch, ktol, weighted, a, rhs,
         )  # fmt: skip
     else:
         rows = order * dim
@@ -235,25 +255,25 @@ def solve_point(
                 a[r_, c] = 0
             for c in range(n_in):
                 rhs[r_, c] = 0
-        if order == 2:  # rows: psi, then (1 (x) h2) psi' (see _h2_dot)
+        if order == 2:  # rows: psi, then psi' (weighted: (1 (x) h2) psi', see _h2_dot)
             for j in range(noutN):
                 m = i_out[j]
                 for c in range(dim):
                     a[c, j] = -psiN[m, c]
-                    a[dim + c, j] = -1j * kN[m] * _h2_dot(hq, psiN, m, c)
+                    a[dim + c, j] = -1j * kN[m] * _row(hq, psiN, m, c, weighted)
             for j in range(noutS):
                 m = i_s[j]
                 col = degree + j
                 for c in range(dim):
                     a[c, col] = psiS[m, c]
-                    a[dim + c, col] = 1j * kS[m] * _h2_dot(hq, psiS, m, c)
+                    a[dim + c, col] = 1j * kS[m] * _row(hq, psiS, m, c, weighted)
                 if bkind == BARRIER_JUMP:  # psi'(0+) - psi'(0-) = bmat psi(0)
-                    _jump_rows(hq, bmat, psiS, m, a, dim, col)
+                    _jump_rows(hq, bmat, psiS, m, a, dim, col, weighted)
             for i in range(n_in):
                 m = i_in[i]
                 for c in range(dim):
                     rhs[c, i] = psiN[m, c]
-                    rhs[dim + c, i] = 1j * kN[m] * _h2_dot(hq, psiN, m, c)
+                    rhs[dim + c, i] = 1j * kN[m] * _row(hq, psiN, m, c, weighted)
         else:
             transfer = bkind == BARRIER_TRANSFER  # psi(0+) = bmat psi(0-)
             for j in range(noutN):
@@ -302,7 +322,7 @@ def solve_point(
 @nb.njit(cache=True, error_model="numpy")
 def _rect_system(
     hq, E, mu, vb, width, order, degree, n_in, kN, psiN, kS, psiS, kB, psiB, specB, hintB,
-    i_in, i_out, i_s, scratch, ktol, a, rhs,
+    i_in, i_out, i_s, scratch, ktol, weighted, a, rhs,
 ):  # fmt: skip  # pragma: no cover - compiled
     """The rectangular barrier's matching system (see the module docstring), solved in
     place; returns ``(ok, t_offset)``."""
@@ -323,7 +343,7 @@ def _rect_system(
         for c in range(dim):
             a[c, j] = -psiN[m, c]
             if order == 2:
-                a[dim + c, j] = -1j * kN[m] * _h2_dot(hq, psiN, m, c)
+                a[dim + c, j] = -1j * kN[m] * _row(hq, psiN, m, c, weighted)
     for m in range(nm):
         if kB[m].imag >= 0:  # decays (or propagates) to the right: normalize at x = 0
             f0 = 1.0 + 0j
@@ -336,7 +356,7 @@ def _rect_system(
             a[c, col] = f0 * psiB[m, c]
             a[rows_d + c, col] = -fd * psiB[m, c]
             if order == 2:
-                h2psi = _h2_dot(hq, psiB, m, c)
+                h2psi = _row(hq, psiB, m, c, weighted)
                 a[dim + c, col] = 1j * kB[m] * f0 * h2psi
                 a[rows_d + dim + c, col] = -1j * kB[m] * fd * h2psi
     for j in range(degree):
@@ -345,13 +365,13 @@ def _rect_system(
         for c in range(dim):
             a[rows_d + c, col] = psiS[m, c]
             if order == 2:
-                a[rows_d + dim + c, col] = 1j * kS[m] * _h2_dot(hq, psiS, m, c)
+                a[rows_d + dim + c, col] = 1j * kS[m] * _row(hq, psiS, m, c, weighted)
     for i in range(n_in):
         m = i_in[i]
         for c in range(dim):
             rhs[c, i] = psiN[m, c]
             if order == 2:
-                rhs[dim + c, i] = 1j * kN[m] * _h2_dot(hq, psiN, m, c)
+                rhs[dim + c, i] = 1j * kN[m] * _row(hq, psiN, m, c, weighted)
     return _lu_solve(a, rhs, rows, n_in), degree + nm
 
 
@@ -373,10 +393,12 @@ def scatter_point(
     n = hc.shape[2]
     ws = new_workspace(n, order)
     hcs = np.empty_like(hc)
-    shift = transport_frame(hc, abs(mu) + abs(mu_s) + abs(E), hcs) * q
+    alpha, kscale = transport_frame(hc, abs(mu) + abs(mu_s) + abs(E), hcs)
     status, n_in, n_out, n_s, toff = solve_point(
-        E, q, hcs, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol, ws
-    )
+        E, q, hcs, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
+        min(ktol, 1e-12 * kscale), alpha != 0.0, ws,
+    )  # fmt: skip
+    shift = alpha * q
     _, _, regN, regS, _, idx, _, rhs, probs = ws
     kN, psiN, specN, _, propN, _, _ = regN
     kS, _, _, _, propS, _, _ = regS
@@ -428,14 +450,16 @@ def _grid_row(
     Solved in the shifted frame of :func:`._modes.transport_frame` for this energy."""
     ws = new_workspace(hc.shape[2], order)
     hcs = np.empty_like(hc)
-    transport_frame(hc, abs(mu) + abs(mu_s) + abs(energies[ie]), hcs)
+    alpha, kscale = transport_frame(hc, abs(mu) + abs(mu_s) + abs(energies[ie]), hcs)
+    ktol = min(ktol, 1e-12 * kscale)
+    weighted = alpha != 0.0
     probs = ws[8]
     for iq in range(qs.shape[1]):
         if weights[ie, iq] == 0.0:
             continue
         status, nin, _, _, _ = solve_point(
             energies[ie], qs[ie, iq], hcs, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
-            ktol, ws,
+            ktol, weighted, ws,
         )  # fmt: skip
         if status != STATUS_OK:
             andreev_sum[ie, iq] = np.nan

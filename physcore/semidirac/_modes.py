@@ -74,7 +74,18 @@ def abs2(z):
 
 @nb.njit(cache=True, error_model="numpy")
 def _quadratic_roots(c0, c1, c2):
-    """Roots of c2 k^2 + c1 k + c0 (c2 != 0), cancellation-free form."""
+    """Roots of c2 k^2 + c1 k + c0 (c2 != 0), cancellation-free form; in real arithmetic
+    when the coefficients are real (h - eps Hermitian: the usual case, and cheaper)."""
+    if c0.imag == 0 and c1.imag == 0 and c2.imag == 0:
+        a, b, c = c2.real, c1.real, c0.real
+        disc = b * b - 4.0 * a * c
+        if disc < 0:  # a complex-conjugate pair
+            re, im = -0.5 * b / a, 0.5 * math.sqrt(-disc) / abs(a)
+            return complex(re, im), complex(re, -im)
+        big = -0.5 * (b + math.copysign(math.sqrt(disc), b))
+        if big == 0:
+            return 0j, 0j
+        return complex(big / a, 0.0), complex(c / big, 0.0)
     disc = np.sqrt(c1 * c1 - 4.0 * c2 * c0 + 0j)
     # pick the sign that avoids cancellation in -c1 -+ disc
     if (c1.real * disc.real + c1.imag * disc.imag) >= 0:
@@ -84,6 +95,14 @@ def _quadratic_roots(c0, c1, c2):
     if big == 0:
         return 0j, 0j
     return big / c2, c0 / big
+
+
+@nb.njit(cache=True, error_model="numpy")
+def _sqrt(s):
+    """Principal square root of a complex number, without a complex sqrt when it is real."""
+    if s.imag == 0:
+        return complex(math.sqrt(s.real), 0.0) if s.real >= 0 else complex(0.0, math.sqrt(-s.real))
+    return np.sqrt(s)
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -103,7 +122,7 @@ def poly_roots(coef, degree, roots):
     if coef[1] == 0 and coef[3] == 0:
         # biquadratic: k^2 = s solves c4 s^2 + c2 s + c0 = 0
         s1, s2 = _quadratic_roots(coef[0], coef[2], coef[4])
-        r1, r2 = np.sqrt(s1 + 0j), np.sqrt(s2 + 0j)
+        r1, r2 = _sqrt(s1), _sqrt(s2)
         roots[0], roots[1], roots[2], roots[3] = r1, -r1, r2, -r2
         return False
     comp = np.zeros((4, 4), np.complex128)
@@ -179,11 +198,12 @@ def _polish_roots(hq, eps, roots, nroots, scratch_best):
 
 
 @nb.njit(cache=True, error_model="numpy")
-def _null_vector(hq, k, eps, phi):
-    """Unit vector phi with (h(k) - eps) phi = 0 (n = 1 or 2)."""
+def _null_vector(hq, k, eps, phis, r):
+    """Unit vector ``phis[r]`` with (h(k) - eps) phi = 0 (n = 1 or 2; the row is indexed
+    here, not passed as a view, which would cost reference-count updates per call)."""
     n = hq.shape[1]
     if n == 1:
-        phi[0] = 1.0
+        phis[r, 0] = 1.0
         return
     m00 = hq[0, 0, 0] + k * (hq[1, 0, 0] + k * hq[2, 0, 0]) - eps
     m01 = hq[0, 0, 1] + k * (hq[1, 0, 1] + k * hq[2, 0, 1])
@@ -195,16 +215,16 @@ def _null_vector(hq, k, eps, phi):
     nb_ = abs2(b0) + abs2(b1)
     if na >= nb_:
         if na == 0:
-            phi[0] = 1.0
-            phi[1] = 0.0
+            phis[r, 0] = 1.0
+            phis[r, 1] = 0.0
             return
         s = 1.0 / math.sqrt(na)
-        phi[0] = a0 * s
-        phi[1] = a1 * s
+        phis[r, 0] = a0 * s
+        phis[r, 1] = a1 * s
     else:
         s = 1.0 / math.sqrt(nb_)
-        phi[0] = b0 * s
-        phi[1] = b1 * s
+        phis[r, 0] = b0 * s
+        phis[r, 1] = b1 * s
 
 
 @nb.njit(cache=True)
@@ -220,6 +240,53 @@ def new_scratch():
     )
 
 
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _closest_pair(roots):
+    """``(d, i, j, k, l, d_other)``: the closest pair (i, j) of four roots, its squared
+    distance d, the other two roots (k, l) and their smallest squared distance to i or j."""
+    best, pi, pj = np.inf, 0, 1
+    for i in range(4):
+        for j in range(i + 1, 4):
+            d = abs2(roots[i] - roots[j])
+            if d < best:
+                best, pi, pj = d, i, j
+    pk, pl = -1, -1
+    for i in range(4):
+        if i != pi and i != pj:
+            if pk < 0:
+                pk = i
+            else:
+                pl = i
+    d_other = min(
+        min(abs2(roots[pi] - roots[pk]), abs2(roots[pi] - roots[pl])),
+        min(abs2(roots[pj] - roots[pk]), abs2(roots[pj] - roots[pl])),
+    )
+    return best, pi, pj, pk, pl, d_other
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _has_close_pair(roots, degree, n, ktol):
+    """Cheap test whether :func:`_close_pairs` has anything to do (it rarely has)."""
+    if degree == 2:
+        tol = (
+            max(1e4 * ktol, 2.0 * (ktol + 1e-12 * abs(roots[0].real)))
+            if n == 2
+            else 2.0 * (ktol + 1e-12 * abs(roots[0].real))
+        )
+        return abs2(roots[0] - roots[1]) <= tol * tol
+    if degree != 4:
+        return False
+    # for each split of the four roots into two pairs: is a pair close next to the others?
+    d01, d02, d03 = abs2(roots[0] - roots[1]), abs2(roots[0] - roots[2]), abs2(roots[0] - roots[3])
+    d12, d13, d23 = abs2(roots[1] - roots[2]), abs2(roots[1] - roots[3]), abs2(roots[2] - roots[3])
+    r2 = PAIR_RATIO * PAIR_RATIO
+    return (
+        min(d01, d23) <= r2 * min(min(d02, d03), min(d12, d13))
+        or min(d02, d13) <= r2 * min(min(d01, d03), min(d12, d23))
+        or min(d03, d12) <= r2 * min(min(d01, d02), min(d13, d23))
+    )
+
+
 @nb.njit(cache=True, error_model="numpy")
 def _close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
     """Coincident and nearly coincident roots (grazing channels, crossings, the quadratic
@@ -231,29 +298,18 @@ def _close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
         return
     kscale = ktol * 1e12
     if degree == 2:
+        if abs2(roots[0] - roots[1]) > (1e4 * ktol) ** 2:
+            return  # distinct roots (the usual case)
         if crossing_modes(hq, eps, roots, phis, 0, 1, kscale, work) == 0:
             if abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
                 roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
                 hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
         return
     # degree 4: the closest pair (pi, pj), and the other two (pk, pl)
-    best, pi, pj = np.inf, 0, 1
-    for i in range(4):
-        for j in range(i + 1, 4):
-            d = abs(roots[i] - roots[j])
-            if d < best:
-                best, pi, pj = d, i, j
-    pk, pl = -1, -1
-    for i in range(4):
-        if i != pi and i != pj:
-            if pk < 0:
-                pk = i
-            else:
-                pl = i
-    d_other = np.inf
-    for i in (pi, pj):
-        for j in (pk, pl):
-            d_other = min(d_other, abs(roots[i] - roots[j]))
+    best, pi, pj, pk, pl, d_other = _closest_pair(roots)
+    if best > PAIR_RATIO * PAIR_RATIO * d_other:
+        return  # no pair is close (the other pair is no closer)
+    d_other = math.sqrt(d_other)
     nodes = 0
     for p in range(2):
         ia, ib = (pi, pj) if p == 0 else (pk, pl)
@@ -274,20 +330,23 @@ def _close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, hint, offset, scratch, ktol):
+def species_modes(
+    hq, degree, eps, u, w, species, ks, psis, spec, hint, offset, coef, roots, phis, work, hints,
+    ktol,
+):  # fmt: skip
     """Append the ``degree`` modes at normal-state energy ``eps`` with BdG spinor
     ``(u phi, w phi)``; returns the new offset. ``psis`` rows have length 2n; ``hint`` gets
     FREE or, for a grazing double root, GRAZING_OUT / GRAZING_IN (see :func:`classify`).
-    ``scratch``: see :func:`region_modes`."""
-    coef, roots, phis, work, hints = scratch
+    ``coef`` ... ``hints``: the work arrays of :func:`new_scratch`."""
     n = hq.shape[1]
     _det_poly(hq, eps, coef)
     if poly_roots(coef, degree, roots):
         _polish_roots(hq, eps, roots, degree, phis[:, 0])
     for r in range(degree):
-        _null_vector(hq, roots[r], eps, phis[r])
+        _null_vector(hq, roots[r], eps, phis, r)
         hints[r] = FREE
-    if eps.imag == 0:  # h - eps Hermitian on the real axis (not below a superconducting gap)
+    # h - eps Hermitian on the real axis (not below a superconducting gap)
+    if eps.imag == 0 and _has_close_pair(roots, degree, n, ktol):
         _close_pairs(hq, eps.real, degree, roots, phis, hints, ktol, work)
     for r in range(degree):
         m = offset + r
@@ -302,6 +361,17 @@ def species_modes(hq, degree, eps, u, w, species, ks, psis, spec, hint, offset, 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
 def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, hint, scratch, ktol):
+    """See :func:`_region_modes`; ``scratch`` the tuple of :func:`new_scratch`."""
+    coef, roots, phis, work, hints = scratch
+    _region_modes(
+        hq, degree, E, eps0, gap, phase, ks, psis, spec, hint, coef, roots, phis, work, hints, ktol
+    )
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _region_modes(
+    hq, degree, E, eps0, gap, phase, ks, psis, spec, hint, coef, roots, phis, work, hints, ktol
+):
     """All 2 * degree BdG modes of a region whose normal-state energy is eps0 = mu - U.
 
     ``gap == 0``: electrons at eps0 + E and holes at eps0 - E. ``gap > 0``: quasiparticles at
@@ -312,11 +382,13 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, hint, scratch,
     """
     if gap == 0.0:
         off = species_modes(
-            hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, hint, 0, scratch, ktol
-        )
+            hq, degree, eps0 + E, 1.0 + 0j, 0j, ELECTRON, ks, psis, spec, hint, 0,
+            coef, roots, phis, work, hints, ktol,
+        )  # fmt: skip
         species_modes(
-            hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, hint, off, scratch, ktol
-        )
+            hq, degree, eps0 - E, 0j, 1.0 + 0j, HOLE, ks, psis, spec, hint, off,
+            coef, roots, phis, work, hints, ktol,
+        )  # fmt: skip
         return
     om2 = E * E - gap * gap
     if abs(om2) < 1e-24 * gap * gap:
@@ -338,7 +410,7 @@ def region_modes(hq, degree, E, eps0, gap, phase, ks, psis, spec, hint, scratch,
         nrm = 1.0 / math.sqrt(abs2(u) + abs2(w))
         off = species_modes(
             hq, degree, eps0 + xi, u * nrm, w * nrm, QUASIPARTICLE, ks, psis, spec, hint, off,
-            scratch, ktol,
+            coef, roots, phis, work, hints, ktol,
         )  # fmt: skip
 
 
