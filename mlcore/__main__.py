@@ -1,16 +1,24 @@
-"""Command line: ``python -m mlcore <result> [options]``.
+"""Command line: ``python -m mlcore list | demo | <result> [--<param> value ...] [options]``.
 
-Results
--------
-bsq       BSQ alpha sweep vs uniform quantization, LeNet-5 on the MNIST subset.
-boundary  Boundary-based retraining and the nonlinear mapping vs attacks.
-demo      Figures from the stored run records (fast).
+Every registered result (:mod:`mlcore.registry`) is a sub-command whose parameter flags, with
+their units and allowed ranges, are generated from its parameters dataclass. Run options:
 
-Each writes a JSON run record (``--record``, default ``validation/runs/<result>.json``) and PNG
-figures into ``--out``. Examples::
+--seeds S [S ...]   root seeds (default 0 1 2); the record holds each seed and the mean and
+                    spread of every metric
+--device D          auto (CUDA when available), cpu, cuda or cuda:N
+--threads N         torch CPU threads (default 1; the number is recorded: exact reproduction
+                    holds for the same seeds, device and threads)
+--out DIR           figures and resumable checkpoints (default results/mlcore/<result>)
+--record PATH       run record (default <out>/record.json; '-' for none). Regenerating a
+                    committed reference is explicit: --record validation/runs/<result>.json
+--quiet             no progress output
 
-    python -m mlcore bsq --alphas 0.05 0.1 0.15 --epochs 20 --seed 0
-    python -m mlcore boundary --bits 2 --eps 0.1 --seed 0
+Examples::
+
+    python -m mlcore list
+    python -m mlcore bsq --help
+    python -m mlcore bsq --alphas 0.05 0.1 --seeds 0 --threads 2
+    python -m mlcore boundary --seeds 0 1 2 --threads 1 --record validation/runs/boundary.json
 """
 
 from __future__ import annotations
@@ -19,7 +27,52 @@ import argparse
 import shlex
 import sys
 
-import torch
+from .device import resolve_device
+from .params import Instance, Interval, Options, SequenceOf, parameter_specs
+from .records import user_runs_dir
+from .registry import get, results
+
+__all__ = ["main"]
+
+
+def _item_type(constraint):
+    if isinstance(constraint, Interval):
+        return constraint.kind
+    if isinstance(constraint, Options):
+        return type(constraint.values[0])
+    if isinstance(constraint, Instance) and constraint.kind in (int, float, str):
+        return constraint.kind
+    return str
+
+
+def _add_param(p: argparse.ArgumentParser, spec) -> None:
+    flag = "--" + spec.name.replace("_", "-")
+    default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+    text = f"{spec.help}; {spec.describe()}; default {default}"
+    kw: dict = {"dest": spec.name, "default": argparse.SUPPRESS, "help": text}
+    constraint = spec.constraint
+    if isinstance(constraint, SequenceOf):
+        kw.update(nargs="+", type=_item_type(constraint.item), metavar="X")
+    elif isinstance(constraint, Instance) and constraint.kind is bool:
+        kw.update(action=argparse.BooleanOptionalAction)
+    else:
+        kind = _item_type(constraint)
+        kw.update(type=kind, metavar=kind.__name__.upper())
+        if spec.optional:
+            kw["type"] = lambda s, kind=kind: None if s.lower() == "none" else kind(s)
+    p.add_argument(flag, **kw)
+
+
+def _run_options(p: argparse.ArgumentParser, name: str) -> None:
+    g = p.add_argument_group("run options")
+    g.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="root seeds")
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    g.add_argument("--threads", type=int, default=1, help="torch CPU threads (recorded)")
+    g.add_argument("--out", default=str(user_runs_dir(name)), help="figures and checkpoints")
+    g.add_argument(
+        "--record", default=None, help="record path (default <out>/record.json; '-' none)"
+    )
+    g.add_argument("--quiet", action="store_true", help="no progress output")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,111 +81,74 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="result", required=True)
-
-    def common(p, result):
-        p.add_argument("--seed", type=int, default=0, help="seed of split, init and training")
-        p.add_argument("--out", default="results/mlcore", help="folder for figures")
-        p.add_argument(
-            "--record",
-            default=None,
-            help=f"run record path (default validation/runs/{result}.json; '-' = none)",
-        )
-        p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-        p.add_argument("--quiet", action="store_true", help="no progress bars")
-        p.add_argument("--n-samples", type=int, default=None, help="use a subset of the digits")
-
-    p = sub.add_parser("bsq", help="BSQ alpha sweep (arXiv:2102.10462)")
-    common(p, "bsq")
-    p.add_argument("--alphas", type=float, nargs="+", default=None, help="regularization strengths")
-    p.add_argument("--alpha", type=float, default=None, help="a single alpha")
-    p.add_argument("--uniform-bits", type=int, nargs="+", default=None)
-    p.add_argument("--bits", type=int, default=None, help="starting precision (1..8)")
-    p.add_argument("--epochs", type=int, default=None, help="BSQ training epochs")
-    p.add_argument("--finetune-epochs", type=int, default=None)
-    p.add_argument("--requant-interval", type=int, default=None)
-    p.add_argument("--finetune-lr", type=float, default=None, help="BSQ fine-tuning Adam lr")
-    p.add_argument("--qat-lr", type=float, default=None, help="uniform / scheme QAT Adam lr")
-    p.add_argument("--pretrain-epochs", type=int, default=None)
-
-    p = sub.add_parser("boundary", help="boundary-based retraining (arXiv:2012.14965)")
-    common(p, "boundary")
-    p.add_argument("--bits", type=int, default=None, help="uniform weight precision (1..8)")
-    p.add_argument("--eps", type=float, default=None, help="L-infinity budget, [0, 1] pixels")
-    p.add_argument("--pretrain-epochs", type=int, default=None)
-    p.add_argument("--adversarial-epochs", type=int, default=None)
-    p.add_argument("--epochs-per-round", type=int, default=None)
-    p.add_argument("--n-test-attack", type=int, default=None)
-
-    p = sub.add_parser("demo", help="figures from stored run records")
-    p.add_argument("--out", default="results/demo")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{list,demo,<result>}")
+    sub.add_parser("list", help="the registered results")
+    demo = sub.add_parser("demo", help="figures from the reference run records")
+    demo.add_argument("--out", default="results/demo/mlcore")
+    for result in results():
+        p = sub.add_parser(result.name, help=result.description, description=result.description)
+        params = p.add_argument_group("parameters (units and allowed ranges)")
+        for spec in parameter_specs(result.params):
+            _add_param(params, spec)
+        _run_options(p, result.name)
     return parser
 
 
+def _run(parser, args, argv) -> None:
+    from pathlib import Path
+
+    from .runner import run_result
+
+    result = get(args.command)
+    names = [s.name for s in parameter_specs(result.params)]
+    given = {n: getattr(args, n) for n in names if hasattr(args, n)}
+    try:
+        params = result.params.from_dict(given)
+    except ValueError as err:  # also ParameterTypeError
+        parser.error(f"{args.command}: {err}")
+    if args.threads < 1:
+        parser.error(f"--threads must be an integer >= 1; got {args.threads}")
+    if min(args.seeds) < 0 or len(set(args.seeds)) != len(args.seeds):
+        parser.error(f"--seeds must be distinct integers >= 0; got {args.seeds}")
+    try:
+        device = resolve_device(args.device)
+    except ValueError as err:
+        parser.error(f"--device: {err}")
+    out = Path(args.out)
+    record = None if args.record == "-" else Path(args.record or out / "record.json")
+    command = " ".join(shlex.quote(a) for a in ["python", "-m", "mlcore", *argv])
+    rec = run_result(
+        result,
+        params,
+        seeds=args.seeds,
+        device=device,
+        threads=args.threads,
+        out_dir=out,
+        record_path=record,
+        progress=not args.quiet,
+        command=command,
+    )
+    print(f"record: {record}; figures in {out}", file=sys.stderr)
+    print(result.summary(rec))
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``python -m mlcore``; exits with status 2 on a usage error."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # an entry point chooses the backend; the library never does
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = _parser().parse_args(argv)
-    if args.result == "demo":
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for result in results():
+            print(f"{result.name:12s} {result.description}")
+    elif args.command == "demo":
         from .demo import demo
 
         demo(args.out)
-        return
-    torch.set_num_threads(args.threads)
-    from .records import default_runs_dir
-
-    record = (
-        None if args.record == "-" else args.record or default_runs_dir() / f"{args.result}.json"
-    )
-    options = {
-        k: v
-        for k, v in vars(args).items()
-        if v is not None and k not in ("result", "seed", "out", "record", "threads", "quiet")
-    }
-    renames = {"bits": "n_bits" if args.result == "bsq" else "bits"}
-    options = {renames.get(k, k): v for k, v in options.items()}
-    if args.result == "bsq":
-        from .experiments import run_bsq as run
-
-        if "alpha" in options:
-            options["alphas"] = [options.pop("alpha")]
     else:
-        from .experiments import run_boundary as run
-    command = " ".join(shlex.quote(a) for a in ["python", "-m", "mlcore", *argv])
-    numbers = run(
-        seed=args.seed,
-        out_dir=args.out,
-        record=record,
-        progress=not args.quiet,
-        command=command,
-        **options,
-    )
-    print(f"record: {record}; figures in {args.out}", file=sys.stderr)
-    _summary(args.result, numbers)
-
-
-def _summary(result: str, numbers: dict) -> None:
-    if result == "bsq":
-        print(f"full precision: {numbers['accuracy_full_precision']:.4f}")
-        for b in numbers["bsq"]:
-            print(
-                f"BSQ alpha={b['alpha']:<6g} bits={b['average_bits']:.3f} "
-                f"comp={b['compression']:.1f}x acc={b['accuracy']:.4f} {b['layers']}"
-            )
-        for u in numbers["uniform"]:
-            print(
-                f"uniform {u['bits']} bit: PTQ {u['accuracy_post_training']:.4f} "
-                f"QAT {u['accuracy']:.4f}"
-            )
-    else:
-        for name, row in sorted(
-            numbers["methods"].items(), key=lambda kv: -kv[1]["total_loss_pgd"]
-        ):
-            s = row["scores"]
-            print(
-                f"{name:42s} "
-                + " ".join(f"{k}={v:.3f}" for k, v in s.items())
-                + f"  QL={row['quantization_loss']:.3f} total(PGD)={row['total_loss_pgd']:.3f}"
-            )
+        _run(parser, args, argv)
 
 
 if __name__ == "__main__":

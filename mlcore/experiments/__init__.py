@@ -1,10 +1,9 @@
-"""Reduced-scale reproductions that write run records (JSON) and figures (PNG).
+"""The registered results: one module (or package) per result, each declaring one
+:class:`mlcore.registry.Result` when imported. :func:`mlcore.registry.discover` imports every
+module here whose name does not start with ``_``, so adding a result is adding a module.
 
-* :func:`run_bsq`: BSQ alpha sweep against uniform quantization (arXiv:2102.10462).
-* :func:`run_boundary`: boundary-based retraining and the nonlinear mapping (arXiv:2012.14965).
+* ``bsq``: BSQ alpha sweep against uniform quantization (arXiv:2102.10462).
+* ``boundary``: boundary-based retraining and the nonlinear mapping (arXiv:2012.14965).
+
+Run one with ``python -m mlcore <name>`` or :func:`mlcore.runner.run_result`.
 """
-
-from .boundary import plot_boundary, run_boundary
-from .bsq import plot_bsq, run_bsq
-
-__all__ = ["run_bsq", "plot_bsq", "run_boundary", "plot_boundary"]

