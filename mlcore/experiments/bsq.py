@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ..models import LeNet5
 from ..params import Interval, Params, SequenceOf, parameter
 from ..quantization import BSQ, apply_scheme, finetune, quantizable_layers, quantize_uniform
@@ -285,6 +287,24 @@ def _mark_collapses(ax, rec: BSQRecord) -> None:
         ax.plot(*zip(*xy), "rx", ms=8, mew=2, label=f"collapsed run ({len(xy)})")
 
 
+def _set_ylim(ax, rec: BSQRecord, fp: float) -> None:
+    """Zoom on the trained curves (down to 15 pp below full precision); a collapsed run widens
+    the range so that it stays visible; post-training points below the range are named in a
+    note at the bottom."""
+    trained = [100 * b.accuracy for m in rec.metrics for b in m.bsq]
+    trained += [100 * u.accuracy for m in rec.metrics for u in m.uniform]
+    low = max(min(trained) - 2, np.floor(fp) - 15)
+    ax.set_ylim(low, fp + 1.5)
+    below = [
+        (b, rec.stat(lambda m, i=i: m.uniform[i].accuracy_post_training).mean)
+        for i, b in enumerate(rec.params.uniform_bits)
+    ]
+    below = [f"{b} bit {100 * acc:.1f} %" for b, acc in below if 100 * acc < low]
+    if below:
+        ax.text(0.02, 0.02, "post-training, below the axis: " + ", ".join(below), fontsize=7,
+                transform=ax.transAxes)  # fmt: skip
+
+
 def plot(rec: BSQRecord, out: str | Path) -> list[Path]:
     """Accuracy against average weight bits: the BSQ alpha sweep, the uniform baseline and the
     full-precision network; mean ± standard deviation over seeds, single seeds as dots,
@@ -310,6 +330,7 @@ def plot(rec: BSQRecord, out: str | Path) -> list[Path]:
     fp = rec.stat(lambda m: m.accuracy_full_precision)
     ax.axhline(100 * fp.mean, color="k", lw=0.8, label="full precision (32 bit)")
     ax.axhspan(100 * (fp.mean - fp.std), 100 * (fp.mean + fp.std), color="k", alpha=0.1, lw=0)
+    _set_ylim(ax, rec, 100 * fp.mean)
     ax.set_xlabel("average weight bits")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(
