@@ -21,7 +21,8 @@ conventions for ``hc`` and the BdG basis are those of :mod:`._modes`. Barrier ki
   (no transfer matrix is ever exponentiated).
 
 Caching: every kernel is compiled with ``cache=True``. numba invalidates a cached function only
-when its own source file changes, so after editing :mod:`._modes` delete
+when its own source file changes, so after editing :mod:`._modes`, :mod:`._pairs` or
+:mod:`._frame` delete
 ``physcore/semidirac/__pycache__/*.nbi`` and ``*.nbc`` (a fresh checkout is unaffected).
 """
 
@@ -32,6 +33,7 @@ import math
 import numba as nb
 import numpy as np
 
+from ._frame import transport_frame
 from ._modes import (
     ELECTRON,
     HOLE,
@@ -40,7 +42,6 @@ from ._modes import (
     h_at_q,
     new_scratch,
     region_modes,
-    transport_frame,
 )
 
 BARRIER_NONE = 0
@@ -388,7 +389,7 @@ def scatter_point(
     transmission amplitudes ``t[i, j]``, and per incoming mode the Andreev and normal
     reflection probabilities and the transmitted probability summed from the
     superconductor's outgoing currents. Momenta are k_x (not the shifted ones the solver
-    works with, see :func:`._modes.transport_frame`).
+    works with, see :func:`._frame.transport_frame`).
     """
     n = hc.shape[2]
     ws = new_workspace(n, order)
@@ -447,7 +448,7 @@ def _grid_row(
     andreev_sum, normal_sum, n_in, violation,
 ):  # fmt: skip  # pragma: no cover - compiled
     """One energy of the grid: every transverse momentum of nonzero weight, one workspace.
-    Solved in the shifted frame of :func:`._modes.transport_frame` for this energy."""
+    Solved in the shifted frame of :func:`._frame.transport_frame` for this energy."""
     ws = new_workspace(hc.shape[2], order)
     hcs = np.empty_like(hc)
     alpha, kscale = transport_frame(hc, abs(mu) + abs(mu_s) + abs(energies[ie]), hcs)

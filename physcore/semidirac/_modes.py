@@ -6,7 +6,7 @@ k_x, then powers of q; n = 1 or 2 orbitals). In the BdG basis (electron block fi
 with potential ``U`` and gap ``gap`` has
 ``H = tau_z (x) (h - mu + U) + gap (e^{i phase} tau_+ + h.c.)``.
 
-Closed forms used here (the reason this does not call a general eigen-solver):
+Closed forms used here (the reason this does not call a general eigen-solver where it can):
 
 * Every BdG mode is built from a normal-state mode ``h(k) phi = eps phi``: electrons at
   ``eps = mu - U + E`` with spinor ``(phi, 0)``, holes at ``eps = mu - U - E`` with ``(0, phi)``;
@@ -15,7 +15,14 @@ Closed forms used here (the reason this does not call a general eigen-solver):
 * The momenta are the roots of the polynomial ``det(h(k) - eps)`` of degree ``n * order``
   (order = 1 when h is only first order in k_x). Degree 1 and 2 in closed form, degree 4 as a
   biquadratic when its odd coefficients vanish (the paper's two orientations), otherwise the
-  eigenvalues of the 4 x 4 companion matrix polished by Newton steps.
+  eigenvalues of the 4 x 4 companion matrix, the smallest two recomputed by deflation when
+  the magnitudes differ by orders, and all polished by Newton steps on ``det(h(k) - eps)``
+  evaluated from the matrix entries. At generic angles all this happens in the shifted
+  momentum of :func:`._frame.transport_frame` (light masses, fast velocities).
+* Nearly coincident roots (grazing channels at the edge of a Fermi contour, band crossings,
+  the semi-Dirac node) are solved as pairs, see :mod:`._pairs`. A grazing channel carries no
+  current: a double root is one outgoing and one incoming mode without current, and an
+  incoming mode slower than :data:`GRAZING_SPEED` is no incoming channel.
 * The particle current of a propagating mode is ``psi^dagger dH/dk psi`` with
   ``dH/dk = tau_z (x) (h1 + 2 h2 k)`` (Hellmann-Feynman); propagating modes are normalized to
   unit current, evanescent ones to unit norm.
@@ -28,7 +35,7 @@ import math
 import numba as nb
 import numpy as np
 
-from ._pairs import FREE, GRAZING_IN, GRAZING_OUT, PAIR_RATIO, crossing_modes, refine_pair
+from ._pairs import FREE, GRAZING_OUT, close_pairs, has_close_pair
 
 # mode species labels
 ELECTRON = 0
@@ -241,95 +248,6 @@ def new_scratch():
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _closest_pair(roots):
-    """``(d, i, j, k, l, d_other)``: the closest pair (i, j) of four roots, its squared
-    distance d, the other two roots (k, l) and their smallest squared distance to i or j."""
-    best, pi, pj = np.inf, 0, 1
-    for i in range(4):
-        for j in range(i + 1, 4):
-            d = abs2(roots[i] - roots[j])
-            if d < best:
-                best, pi, pj = d, i, j
-    pk, pl = -1, -1
-    for i in range(4):
-        if i != pi and i != pj:
-            if pk < 0:
-                pk = i
-            else:
-                pl = i
-    d_other = min(
-        min(abs2(roots[pi] - roots[pk]), abs2(roots[pi] - roots[pl])),
-        min(abs2(roots[pj] - roots[pk]), abs2(roots[pj] - roots[pl])),
-    )
-    return best, pi, pj, pk, pl, d_other
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
-def _has_close_pair(roots, degree, n, ktol):
-    """Cheap test whether :func:`_close_pairs` has anything to do (it rarely has)."""
-    if degree == 2:
-        tol = (
-            max(1e4 * ktol, 2.0 * (ktol + 1e-12 * abs(roots[0].real)))
-            if n == 2
-            else 2.0 * (ktol + 1e-12 * abs(roots[0].real))
-        )
-        return abs2(roots[0] - roots[1]) <= tol * tol
-    if degree != 4:
-        return False
-    # for each split of the four roots into two pairs: is a pair close next to the others?
-    d01, d02, d03 = abs2(roots[0] - roots[1]), abs2(roots[0] - roots[2]), abs2(roots[0] - roots[3])
-    d12, d13, d23 = abs2(roots[1] - roots[2]), abs2(roots[1] - roots[3]), abs2(roots[2] - roots[3])
-    r2 = PAIR_RATIO * PAIR_RATIO
-    return (
-        min(d01, d23) <= r2 * min(min(d02, d03), min(d12, d13))
-        or min(d02, d13) <= r2 * min(min(d01, d03), min(d12, d23))
-        or min(d03, d12) <= r2 * min(min(d01, d02), min(d13, d23))
-    )
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
-    """Coincident and nearly coincident roots (grazing channels, crossings, the quadratic
-    node; see :mod:`._pairs`): fix their modes and hints in place."""
-    if hq.shape[1] == 1:  # one orbital: only the grazing double root of the quadratic
-        if degree == 2 and abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
-            roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
-            hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
-        return
-    kscale = ktol * 1e12
-    if degree == 2:
-        if abs2(roots[0] - roots[1]) > (1e4 * ktol) ** 2:
-            return  # distinct roots (the usual case)
-        if crossing_modes(hq, eps, roots, phis, 0, 1, kscale, work) == 0:
-            if abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
-                roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
-                hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
-        return
-    # degree 4: the closest pair (pi, pj), and the other two (pk, pl)
-    best, pi, pj, pk, pl, d_other = _closest_pair(roots)
-    if best > PAIR_RATIO * PAIR_RATIO * d_other:
-        return  # no pair is close (the other pair is no closer)
-    d_other = math.sqrt(d_other)
-    nodes = 0
-    for p in range(2):
-        ia, ib = (pi, pj) if p == 0 else (pk, pl)
-        if abs(roots[ia] - roots[ib]) > PAIR_RATIO * d_other:
-            continue
-        code = crossing_modes(hq, eps, roots, phis, ia, ib, kscale, work)
-        nodes += code == 2
-        near_real = abs(roots[ia].imag + roots[ib].imag) <= PAIR_RATIO * d_other + ktol
-        if code == 0 and near_real:
-            refine_pair(hq, eps, roots, phis, hints, ia, ib, ktol, work)
-    if nodes == 2:
-        # the quadratic node: the constant spinors are the bounded (outgoing) solutions
-        for r in range(4):
-            phis[r, 0], phis[r, 1] = 1.0, 0.0
-            hints[r] = GRAZING_IN
-        phis[pk, 0], phis[pk, 1] = 0.0, 1.0
-        hints[pi] = hints[pk] = GRAZING_OUT
-
-
-@nb.njit(cache=True, error_model="numpy", inline="always")
 def species_modes(
     hq, degree, eps, u, w, species, ks, psis, spec, hint, offset, coef, roots, phis, work, hints,
     ktol,
@@ -346,8 +264,8 @@ def species_modes(
         _null_vector(hq, roots[r], eps, phis, r)
         hints[r] = FREE
     # h - eps Hermitian on the real axis (not below a superconducting gap)
-    if eps.imag == 0 and _has_close_pair(roots, degree, n, ktol):
-        _close_pairs(hq, eps.real, degree, roots, phis, hints, ktol, work)
+    if eps.imag == 0 and has_close_pair(roots, degree, n, ktol):
+        close_pairs(hq, eps.real, degree, roots, phis, hints, ktol, work)
     for r in range(degree):
         m = offset + r
         ks[m] = roots[r]
@@ -501,78 +419,3 @@ def classify(
         if outgoing[m]:
             nout += 1
     return nout
-
-
-@nb.njit(cache=True, error_model="numpy")
-def transport_frame(hc, eps_scale, out):
-    """Coefficients ``out[a, b]`` of h in the shifted momentum ``z = k_x - alpha q`` for
-    energies of order ``eps_scale``; returns alpha (0 where there is nothing to shift) and
-    the momentum scale of the roots, ``min(sqrt(eps / |h2|), eps / |h1|)`` (the solver's
-    tolerance on Im k is at most 1e-12 of it: with a light mass the roots in this frame are
-    ``sqrt(mu / (m v^2))`` times smaller than the contour's extent in q).
-
-    At a generic angle the semi-Dirac h is ``(k_a^2/2m - delta) sigma_x + v k_b sigma_y`` with
-    ``k_a = s k_x + c q`` and ``k_b = c k_x - s q``. When mu / (m v^2) is large (a light mass)
-    every root k_x lies within ``sqrt(2 m mu)`` of the line k_a = 0, ``k_x = -c q / s``, while
-    ``|q| ~ mu / v``; when it is small (a fast velocity) the propagating roots lie within
-    ``mu / v`` of k_b = 0, ``k_x = s q / c``. Expanded in powers of k_x, h then cancels to
-    ``mu / (m v^2)`` (or its inverse) parts in one. Shifting k_x to that line, by completing
-    the square of the k_x**2 term (alpha = -c / s) where ``sqrt(mu / |h2|) < mu / |h1|`` and by
-    removing the q part of the k_x-linear direction (alpha = s / c) otherwise, leaves
-    ``s^2 z^2 / 2m`` or ``v c z`` exactly: coefficients that cancel to rounding are set to zero.
-    Probabilities and currents do not change (a gauge transformation
-    ``psi -> exp(-i alpha q x) psi``, the same in every region); momenta do, by ``alpha q``.
-    """
-    n = hc.shape[2]
-    num_a, num_b, quad, lin, rest = 0.0, 0.0, 0.0, 0.0, 0.0
-    for i in range(n):
-        for j in range(n):
-            num_a += (np.conj(hc[2, 0, i, j]) * hc[1, 1, i, j]).real
-            num_b += (np.conj(hc[1, 0, i, j]) * hc[0, 1, i, j]).real
-            quad += abs2(hc[2, 0, i, j])
-            lin += abs2(hc[1, 0, i, j])
-            rest += abs2(hc[2, 1, i, j]) + abs2(hc[2, 2, i, j]) + abs2(hc[1, 2, i, j])
-    alpha = 0.0
-    # the momentum scale of the roots in this frame (``ktol`` is a fraction of it)
-    k_quad = math.sqrt(eps_scale / math.sqrt(quad)) if quad > 0.0 else np.inf
-    k_lin = eps_scale / math.sqrt(lin) if lin > 0.0 else np.inf
-    scale = min(k_quad, k_lin)
-    if rest == 0.0 and quad > 0.0:  # else the shift would raise the degree in q
-        light = lin == 0.0 or math.sqrt(eps_scale / math.sqrt(quad)) < eps_scale / math.sqrt(lin)
-        if light:
-            alpha = -0.5 * num_a / quad
-        elif lin > 0.0:
-            alpha = -num_b / lin
-    _shift_coefficients(hc, alpha, out)
-    return alpha, scale
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _shift_coefficients(hc, alpha, out):
-    """``out`` = the coefficients of ``h(alpha q + z; q)`` in powers of z and q, each real and
-    imaginary part set to zero where it cancels to rounding."""
-    n = hc.shape[2]
-    binom = (1.0, 1.0, 1.0, 1.0, 2.0, 1.0)  # C(a, i) at index a (a + 1) / 2 + i
-    acc = np.zeros((3, 3))
-    mag = np.zeros((3, 3))
-    for i in range(n):
-        for j in range(n):
-            for part in range(2):
-                acc[:] = 0.0
-                mag[:] = 0.0
-                for a in range(3):
-                    for b in range(3):
-                        c = hc[a, b, i, j].real if part == 0 else hc[a, b, i, j].imag
-                        if c == 0.0:
-                            continue
-                        for z in range(a + 1):  # (alpha q + z)^a: C(a, z) z^z (alpha q)^(a-z)
-                            term = binom[a * (a + 1) // 2 + z] * c * alpha ** (a - z)
-                            acc[z, a - z + b] += term
-                            mag[z, a - z + b] += abs(term)
-                for z in range(3):
-                    for p in range(3):
-                        val = acc[z, p] if abs(acc[z, p]) > 16e-16 * mag[z, p] else 0.0
-                        if part == 0:
-                            out[z, p, i, j] = val
-                        else:
-                            out[z, p, i, j] += 1j * val

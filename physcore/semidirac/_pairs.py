@@ -231,3 +231,100 @@ def crossing_modes(hq, eps, roots, phis, ia, ib, kscale, work):
         idx = ia if s == 0 else ib
         phis[idx, 0], phis[idx, 1] = mc[0, s], mc[1, s]
     return 1
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _closest_pair(roots):
+    """``(d, i, j, k, l, d_other)``: the closest pair (i, j) of four roots, its squared
+    distance d, the other two roots (k, l) and their smallest squared distance to i or j."""
+    best, pi, pj = np.inf, 0, 1
+    for i in range(4):
+        for j in range(i + 1, 4):
+            d = _abs2(roots[i] - roots[j])
+            if d < best:
+                best, pi, pj = d, i, j
+    pk, pl = -1, -1
+    for i in range(4):
+        if i != pi and i != pj:
+            if pk < 0:
+                pk = i
+            else:
+                pl = i
+    d_other = min(
+        min(_abs2(roots[pi] - roots[pk]), _abs2(roots[pi] - roots[pl])),
+        min(_abs2(roots[pj] - roots[pk]), _abs2(roots[pj] - roots[pl])),
+    )
+    return best, pi, pj, pk, pl, d_other
+
+
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def has_close_pair(roots, degree, n, ktol):
+    """Cheap test whether :func:`_close_pairs` has anything to do (it rarely has)."""
+    if degree == 2:
+        tol = (
+            max(1e4 * ktol, 2.0 * (ktol + 1e-12 * abs(roots[0].real)))
+            if n == 2
+            else 2.0 * (ktol + 1e-12 * abs(roots[0].real))
+        )
+        return _abs2(roots[0] - roots[1]) <= tol * tol
+    if degree != 4:
+        return False
+    # for each split of the four roots into two pairs: is a pair close next to the others?
+    d01, d02, d03 = (
+        _abs2(roots[0] - roots[1]),
+        _abs2(roots[0] - roots[2]),
+        _abs2(roots[0] - roots[3]),
+    )
+    d12, d13, d23 = (
+        _abs2(roots[1] - roots[2]),
+        _abs2(roots[1] - roots[3]),
+        _abs2(roots[2] - roots[3]),
+    )
+    r2 = PAIR_RATIO * PAIR_RATIO
+    return (
+        min(d01, d23) <= r2 * min(min(d02, d03), min(d12, d13))
+        or min(d02, d13) <= r2 * min(min(d01, d03), min(d12, d23))
+        or min(d03, d12) <= r2 * min(min(d01, d02), min(d13, d23))
+    )
+
+
+@nb.njit(cache=True, error_model="numpy")
+def close_pairs(hq, eps, degree, roots, phis, hints, ktol, work):
+    """Coincident and nearly coincident roots (grazing channels, crossings, the quadratic
+    node; see :mod:`._pairs`): fix their modes and hints in place."""
+    if hq.shape[1] == 1:  # one orbital: only the grazing double root of the quadratic
+        if degree == 2 and abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
+            roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
+            hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
+        return
+    kscale = ktol * 1e12
+    if degree == 2:
+        if _abs2(roots[0] - roots[1]) > (1e4 * ktol) ** 2:
+            return  # distinct roots (the usual case)
+        if crossing_modes(hq, eps, roots, phis, 0, 1, kscale, work) == 0:
+            if abs(roots[0] - roots[1]) <= 2.0 * (ktol + 1e-12 * abs(roots[0])):
+                roots[0] = roots[1] = 0.5 * (roots[0] + roots[1]).real
+                hints[0], hints[1] = GRAZING_OUT, GRAZING_IN
+        return
+    # degree 4: the closest pair (pi, pj), and the other two (pk, pl)
+    best, pi, pj, pk, pl, d_other = _closest_pair(roots)
+    if best > PAIR_RATIO * PAIR_RATIO * d_other:
+        return  # no pair is close (the other pair is no closer)
+    d_other = math.sqrt(d_other)
+    nodes = 0
+    for p in range(2):
+        ia, ib = (pi, pj) if p == 0 else (pk, pl)
+        if abs(roots[ia] - roots[ib]) > PAIR_RATIO * d_other:
+            continue
+        code = crossing_modes(hq, eps, roots, phis, ia, ib, kscale, work)
+        nodes += code == 2
+        near_real = abs(roots[ia].imag + roots[ib].imag) <= PAIR_RATIO * d_other + ktol
+        if code == 0 and near_real:
+            refine_pair(hq, eps, roots, phis, hints, ia, ib, ktol, work)
+    if nodes == 2:
+        # the quadratic node: the constant spinors are the bounded (outgoing) solutions
+        for r in range(4):
+            phis[r, 0], phis[r, 1] = 1.0, 0.0
+            hints[r] = GRAZING_IN
+        phis[pk, 0], phis[pk, 1] = 0.0, 1.0
+        hints[pi] = hints[pk] = GRAZING_OUT
