@@ -116,8 +116,8 @@ _PAULI_Z = np.array([[1, 0], [0, -1]], complex)
 
 def scattering(junction, energy: float, q: float) -> ScatteringResult:
     """See :meth:`NSJunction.scattering`."""
-    energy = finite_real("energy", energy)
-    q = finite_real("q", q)
+    energy = finite_real("energy", energy, limit=PARAMETER_LIMIT)
+    q = finite_real("q", q, limit=PARAMETER_LIMIT)
     fin = finalize(junction)
     res = _kernels.scatter_point(energy, q, *fin.args())
     status, n_in, k_in, psi_in, n_out, k_out, psi_out, spec_out, prop_out, r = res[:10]

@@ -114,6 +114,7 @@ def test_exact_zero_is_not_refused():
         (lambda: _junction(U0=-1e31), "U0"),
         (lambda: _junction().conductance([1e300]), "bias"),
         (lambda: _junction().conductance([0.1], temperature=1e300), "temperature"),
+        (lambda: _junction().scattering(1e300, 0.0), "energy"),
         (lambda: semidirac.SemiDirac(mass=1e-300), "mass"),
         (lambda: semidirac.SemiDirac(velocity=1e40), "velocity"),
         (lambda: semidirac.SemiDirac(delta=-1e300), "delta"),
