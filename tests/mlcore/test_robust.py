@@ -184,3 +184,22 @@ def test_deepfool_crosses_the_boundary_with_small_steps(digits, trained):
     l2 = np.sqrt(((x_df - X) ** 2).reshape(len(X), -1).sum(1))
     fgsm_l2 = np.sqrt(((fgsm(trained, X, y, eps=0.1) - X) ** 2).reshape(len(X), -1).sum(1))
     assert np.median(l2) < np.median(fgsm_l2)  # minimal, unlike a fixed-size step
+
+
+@pytest.mark.parametrize("method", ["boundary", "adversarial"])
+def test_retraining_leaves_the_global_generators_alone(digits, method):
+    train = digits[0].subset(np.arange(128))
+    retrain = {
+        "boundary": lambda m: boundary_retrain(
+            m, train, eps=0.1, rounds=1, epochs_per_round=1, rng=0, progress=False
+        ),
+        "adversarial": lambda m: adversarial_train(
+            m, train, eps=0.1, epochs=1, max_iter=2, rng=0, progress=False
+        ),
+    }[method]
+    model = tiny_mlp()
+    _seed_globals(9)
+    expected = _draws()
+    _seed_globals(9)
+    retrain(model)
+    assert _draws() == expected
