@@ -1,14 +1,13 @@
-"""Leave the caller's model as it was found: train/eval flags and ``requires_grad``."""
+"""Leave the caller's model as it was found: train/eval flags, ``requires_grad``, ``.grad``."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 
-import torch
 from torch import nn
 
-__all__ = ["preserved_mode", "module_device"]
+__all__ = ["preserved_mode"]
 
 
 @contextlib.contextmanager
@@ -38,10 +37,3 @@ def preserved_mode(*modules: nn.Module | None, freeze: bool = False) -> Iterator
             p.requires_grad_(requires_grad)
         for p, grad in zip(params, grads, strict=False):
             p.grad = grad
-
-
-def module_device(module: nn.Module) -> torch.device:
-    """The device of ``module``'s first parameter or buffer (CPU when it has none)."""
-    for tensor in (*module.parameters(), *module.buffers()):
-        return tensor.device
-    return torch.device("cpu")

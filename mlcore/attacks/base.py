@@ -24,7 +24,8 @@ import torch
 from torch import nn
 
 from ..rng import RandomState, global_rng_seeded
-from ._state import module_device, preserved_mode
+from ..training import model_device
+from ._state import preserved_mode
 from .threat import ThreatModel, check_images, perturbation_norms, project
 
 __all__ = ["Attack", "AttackResult", "art_classifier", "n_classes_of"]
@@ -64,7 +65,7 @@ class AttackResult:
 
 def n_classes_of(model: nn.Module, x: np.ndarray) -> int:
     """Number of logits ``model`` returns for one image (one forward pass, no gradient)."""
-    device = module_device(model)
+    device = model_device(model)
     with torch.no_grad():
         return int(model(torch.as_tensor(x[:1], device=device)).shape[1])
 
@@ -81,7 +82,7 @@ def art_classifier(
     that device made current, and never moves the model)."""
     from art.estimators.classification import PyTorchClassifier
 
-    device = module_device(model)
+    device = model_device(model)
     on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
     with on_device:
         return PyTorchClassifier(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._state import module_device
+from ..training import model_device
 from .base import Attack
 from .threat import ThreatModel
 
@@ -35,7 +35,7 @@ def _preprocessor_class():
             self.mapping = mapping
 
         def __call__(self, x, y=None):
-            device = module_device(self.mapping)
+            device = model_device(self.mapping)
             with torch.no_grad():
                 out = self.mapping(torch.as_tensor(x, dtype=torch.float32, device=device))
             return out.cpu().numpy().astype(x.dtype, copy=False), y

@@ -41,10 +41,9 @@ import torch
 from torch import nn
 
 from ..attacks import ThreatModel, preserved_mode, project
-from ..attacks._state import module_device
 from ..data import ImageDataset
 from ..rng import RandomState, as_generator, seed_from
-from ..training import fit
+from ..training import fit, model_device
 from . import attacks
 from .attacks import _resolve_rng
 
@@ -98,7 +97,7 @@ def adversarial_loss(acc_clean: float, acc_attacked: float) -> float:
 @torch.no_grad()
 def _labels(model: nn.Module, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Predicted classes in eval mode; the caller's train/eval flags are restored."""
-    device = module_device(model)
+    device = model_device(model)
     X = torch.as_tensor(np.asarray(X, dtype=np.float32))
     with preserved_mode(model):
         model.eval()
