@@ -115,8 +115,8 @@ def claim(lock_path: Path, *, wait: bool = False, patience: float = 2.0) -> Iter
 
 def is_claimed(lock_path: Path) -> bool:
     """Whether a process holds the chunk's lock now (probed without waiting)."""
-    try:
-        fd = os.open(lock_path, os.O_RDWR)
+    try:  # read-only: flock needs no write access, so a colleague's folder can be inspected
+        fd = os.open(lock_path, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:
