@@ -37,6 +37,11 @@ import numpy as np
 
 from ._pairs import FREE, GRAZING_OUT, close_pairs, has_close_pair
 
+# what poly_roots found
+SEPARATED = 0
+MAYBE_CLOSE = 1
+POLISH = 2
+
 # mode species labels
 ELECTRON = 0
 HOLE = 1
@@ -116,22 +121,28 @@ def _sqrt(s):
 def poly_roots(coef, degree, roots):
     """The ``degree`` (1, 2 or 4) roots of the polynomial ``coef`` (ascending powers).
 
-    Returns True when they come from the companion matrix (and want polishing), False for
-    the closed forms: degree 1 and 2, and degree 4 without odd powers (a biquadratic; the
-    odd coefficients are then exactly zero, e.g. at the paper's two orientations).
+    Returns POLISH when they come from the companion matrix (and want polishing), else
+    SEPARATED or MAYBE_CLOSE (two may nearly coincide) for the closed forms: degree 1 and 2,
+    and degree 4 without odd powers (a biquadratic; the odd coefficients are then exactly zero,
+    e.g. at the paper's two orientations).
     """
     if degree == 1:
         roots[0] = -coef[0] / coef[1]
-        return False
+        return SEPARATED
     if degree == 2:
         roots[0], roots[1] = _quadratic_roots(coef[0], coef[1], coef[2])
-        return False
+        return MAYBE_CLOSE
     if coef[1] == 0 and coef[3] == 0:
         # biquadratic: k^2 = s solves c4 s^2 + c2 s + c0 = 0
         s1, s2 = _quadratic_roots(coef[0], coef[2], coef[4])
         r1, r2 = _sqrt(s1), _sqrt(s2)
         roots[0], roots[1], roots[2], roots[3] = r1, -r1, r2, -r2
-        return False
+        # squared root distances are 4|s1|, 4|s2| and |r1 -+ r2|^2 (whose product is
+        # |s1 - s2|^2), all below 4 (|s1| + |s2|): a pair can be closer than PAIR_RATIO to the
+        # others only if min|s| < 1e-2 (|s1| + |s2|) / 4 or |s1 - s2| < (|s1| + |s2|) / 4
+        size = 2.0 * (abs2(s1) + abs2(s2))  # >= (|s1| + |s2|)^2
+        near_zero = 16.0 * min(abs2(s1), abs2(s2)) <= 1e-4 * size
+        return MAYBE_CLOSE if near_zero or 16.0 * abs2(s1 - s2) <= size else SEPARATED
     comp = np.zeros((4, 4), np.complex128)
     for i in range(3):
         comp[i + 1, i] = 1.0
@@ -141,7 +152,7 @@ def poly_roots(coef, degree, roots):
     for i in range(4):
         roots[i] = ev[i]
     _deflate_small(coef, roots)
-    return True
+    return POLISH
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -258,13 +269,14 @@ def species_modes(
     ``coef`` ... ``hints``: the work arrays of :func:`new_scratch`."""
     n = hq.shape[1]
     _det_poly(hq, eps, coef)
-    if poly_roots(coef, degree, roots):
+    kind = poly_roots(coef, degree, roots)
+    if kind == POLISH:
         _polish_roots(hq, eps, roots, degree, phis[:, 0])
     for r in range(degree):
         _null_vector(hq, roots[r], eps, phis, r)
         hints[r] = FREE
     # h - eps Hermitian on the real axis (not below a superconducting gap)
-    if eps.imag == 0 and has_close_pair(roots, degree, n, ktol):
+    if kind != SEPARATED and eps.imag == 0 and has_close_pair(roots, degree, n, ktol):
         close_pairs(hq, eps.real, degree, roots, phis, hints, ktol, work)
     for r in range(degree):
         m = offset + r
@@ -356,14 +368,15 @@ def bdg_current(hq, k, psis, m):
 GRAZING_SPEED = 1e-5
 
 
-@nb.njit(cache=True, error_model="numpy")
-def _velocity_scale(hq, k):
+@nb.njit(cache=True, error_model="numpy", inline="always")
+def _velocity_scale2(hq, k):
+    """``|h1 + 2 h2 k|^2`` (Frobenius), the squared velocity scale of GRAZING_SPEED."""
     n = hq.shape[1]
     acc = 0.0
     for i in range(n):
         for j in range(n):
             acc += abs2(hq[1, i, j] + 2.0 * k * hq[2, i, j])
-    return math.sqrt(acc)
+    return acc
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -402,7 +415,7 @@ def classify(
             current[m] = j
             outgoing[m] = j * side > 0
             s = 1.0 / math.sqrt(abs(j)) if j != 0 else 1.0
-            if not outgoing[m] and abs(j) <= GRAZING_SPEED * _velocity_scale(hq, k.real):
+            if not outgoing[m] and j * j <= GRAZING_SPEED**2 * _velocity_scale2(hq, k.real):
                 propagating[m] = False
                 current[m] = 0.0
                 s = 1.0
