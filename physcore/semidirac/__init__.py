@@ -12,8 +12,9 @@ matching in :mod:`._reference`.
 
 from .barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
 from .junction import NSJunction
+from .kwant_crosscheck import LatticeSpacingWarning
 from .models import Graphene, Parabolic, SemiDirac
-from .observables import ScatteringResult
+from .observables import PrecisionWarning, ScatteringResult
 
 __all__ = [
     "SemiDirac",
@@ -24,4 +25,6 @@ __all__ = [
     "ThinBarrier",
     "RectangularBarrier",
     "ScatteringResult",
+    "PrecisionWarning",
+    "LatticeSpacingWarning",
 ]
