@@ -44,18 +44,34 @@ def demo(out_dir: pathlib.Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import xarray as xr
 
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-
-    # 1. currents and local-approximation error versus g
     g = np.linspace(0.0, 8.0, 65)
+    sweeps = _coupling_sweeps(g, out_dir)
+    _plot_currents_and_error(g, sweeps, out_dir)
+    g_map = np.linspace(0.03, 3.0, 100)
+    bias = np.geomspace(0.05, 100.0, 100)
+    rect = _rectification_data(g_map, bias, out_dir)
+    _plot_rectification(rect, g_map, bias, out_dir)
+    _plot_error_vs_correlations(g, sweeps, out_dir)
+    print(f"collision demo: {time.perf_counter() - start:.1f} s, outputs in {out_dir}")
+
+
+def _coupling_sweeps(g: np.ndarray, out_dir: pathlib.Path) -> dict:
+    """Stage 1: currents and local-approximation error versus g, per coupling kind (written)."""
+    import xarray as xr
+
     sweeps = {kind: coupling_sweep(_model(kind), g, progress=True) for kind in KINDS}
     combined = xr.concat([sweeps[k] for k in KINDS], dim=xr.DataArray(list(KINDS), dims="kind"))
     write_netcdf(combined, out_dir / "collision_vs_g.nc")
+    return sweeps
+
+
+def _plot_currents_and_error(g: np.ndarray, sweeps: dict, out_dir: pathlib.Path) -> None:
+    """Figure of stage 1: heat currents (top row) and the local-approximation error (bottom)."""
+    import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)
     for col, kind in enumerate(KINDS):
@@ -83,10 +99,11 @@ def demo(out_dir: pathlib.Path) -> None:
     save_figure(fig, out_dir / "collision_vs_g.png")
     plt.close(fig)
 
-    # 2. rectification map of the asymmetric non-conserving case, with the work
+
+def _rectification_data(g_map: np.ndarray, bias: np.ndarray, out_dir: pathlib.Path):
+    """Stage 2: rectification map of the asymmetric non-conserving case, with the work
+    fraction max |power| / max |current| (written)."""
     model = _model("xx", tau=0.2, strength=1.0)
-    g_map = np.linspace(0.03, 3.0, 100)
-    bias = np.geomspace(0.05, 100.0, 100)
     rect = rectification_map(model, g_map, bias)
     current = np.maximum.reduce(
         [
@@ -98,6 +115,13 @@ def demo(out_dir: pathlib.Path) -> None:
     power = np.maximum(np.abs(rect.power_forward), np.abs(rect.power_backward))
     rect["work_fraction"] = power / current
     write_netcdf(rect, out_dir / "collision_rectification.nc")
+    return rect
+
+
+def _plot_rectification(rect, g_map: np.ndarray, bias: np.ndarray, out_dir: pathlib.Path) -> None:
+    """Figure of stage 2: rectification ratio of the right bath and the work fraction."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, var, label in (
         (axes[0], "ratio_right", "R = |J_f + J_b| / max(|J_f|, |J_b|), right bath"),
@@ -118,7 +142,11 @@ def demo(out_dir: pathlib.Path) -> None:
     save_figure(fig, out_dir / "collision_rectification.png")
     plt.close(fig)
 
-    # 3. error versus correlations
+
+def _plot_error_vs_correlations(g: np.ndarray, sweeps: dict, out_dir: pathlib.Path) -> None:
+    """Stage 3: the local-approximation error against the exact state's correlations."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, measure in zip(axes, ("discord", "mutual_information")):
         for marker, kind in zip("os", KINDS):
@@ -139,7 +167,6 @@ def demo(out_dir: pathlib.Path) -> None:
     fig.suptitle("Local-approximation error versus inter-qubit correlations (tau = 1, J = 0.5)")
     save_figure(fig, out_dir / "collision_error_vs_correlations.png")
     plt.close(fig)
-    print(f"collision demo: {time.perf_counter() - start:.1f} s, outputs in {out_dir}")
 
 
 if __name__ == "__main__":
