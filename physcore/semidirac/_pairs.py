@@ -28,6 +28,9 @@ eigenvectors of the velocity ``h1 + 2 h2 k_0`` (the limit of the modes on either
 At the semi-Dirac node along the quadratic axis (q = 0) the velocity vanishes too and the four
 solutions are the polynomials ``a + b x``; the bounded ones (the limit of the decaying modes as
 q -> 0) are the constant spinors, which then are the outgoing modes and carry no current.
+
+:func:`close_pairs` finds such pairs among the roots of one species (behind the cheap test
+:func:`has_close_pair`) and applies the above.
 """
 
 from __future__ import annotations
@@ -259,7 +262,7 @@ def _closest_pair(roots):
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
 def has_close_pair(roots, degree, n, ktol):
-    """Cheap test whether :func:`_close_pairs` has anything to do (it rarely has)."""
+    """Cheap test whether :func:`close_pairs` has anything to do (it rarely has)."""
     if degree == 2:
         tol = (
             max(1e4 * ktol, 2.0 * (ktol + 1e-12 * abs(roots[0].real)))
