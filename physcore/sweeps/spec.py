@@ -290,32 +290,13 @@ def parse_spec(
         path without ``allow_import``, wrong types, empty or oversized grids, parameters set
         where they have no effect and parameter points the computation rejects.
     """
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{source}: not valid TOML: {err}") from None
-    for key in raw:
-        if key not in _TOP_KEYS:
-            raise SpecError(
-                f"{key}: unknown top-level key; allowed: {', '.join(sorted(_TOP_KEYS))}"
-            )
-    if "computation" not in raw:
-        raise SpecError("computation: missing; name the computation, e.g. 'semidirac.conductance'")
-    try:
-        impl = get_computation(raw["computation"], allow_import=allow_import)
-    except ValueError as err:  # UntrustedComputation included: nothing was imported
-        raise SpecError(str(err)) from None
+    raw = _read_toml(text, source)
+    impl = _computation(raw, allow_import)
     fixed, swept, vector = _parameter_grids(impl, raw.get("parameters", {}))
     n_outer = math.prod(len(v) for v in swept.values())
     size = _chunk_size(raw.get("chunks", {}), n_outer)
     slurm = _check_slurm(raw.get("slurm", {}))
-    name = raw.get("name", impl.name.replace(".", "-"))
-    if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+", name):
-        raise SpecError(f"name: expected letters, digits, '.', '_' or '-', got {name!r}")
-    description = raw.get("description", "")
-    if not isinstance(description, str):
-        raise SpecError(f"description: expected a string, got {description!r}")
-
+    name, description = _name_and_description(raw, impl)
     spec = SweepSpec(
         computation=raw["computation"],
         name=name,
@@ -329,16 +310,56 @@ def parse_spec(
         allow_import=allow_import,
         _impl=impl,
     )
-    max_array = slurm.get("max_array_size", 1001)
+    _check_array_size(spec)
+    if check_points:
+        _validate_points(spec, impl, progress=progress)
+    return spec
+
+
+def _read_toml(text: str, source: str) -> dict:
+    """The spec's TOML table, with only known top-level keys."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{source}: not valid TOML: {err}") from None
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise SpecError(
+                f"{key}: unknown top-level key; allowed: {', '.join(sorted(_TOP_KEYS))}"
+            )
+    return raw
+
+
+def _computation(raw: dict, allow_import: bool) -> Computation:
+    """The computation the spec names (required)."""
+    if "computation" not in raw:
+        raise SpecError("computation: missing; name the computation, e.g. 'semidirac.conductance'")
+    try:
+        return get_computation(raw["computation"], allow_import=allow_import)
+    except ValueError as err:  # UntrustedComputation included: nothing was imported
+        raise SpecError(str(err)) from None
+
+
+def _name_and_description(raw: dict, impl: Computation) -> tuple[str, str]:
+    """The sweep's name (default: the computation's, dots as dashes) and description."""
+    name = raw.get("name", impl.name.replace(".", "-"))
+    if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+", name):
+        raise SpecError(f"name: expected letters, digits, '.', '_' or '-', got {name!r}")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise SpecError(f"description: expected a string, got {description!r}")
+    return name, description
+
+
+def _check_array_size(spec: SweepSpec) -> None:
+    """Refuse more chunks than one SLURM job array may hold (``slurm.max_array_size``)."""
+    max_array = spec.slurm.get("max_array_size", 1001)
     if spec.n_chunks > max_array:
         raise SpecError(
             f"chunks.size: {spec.n_chunks} chunks exceed the SLURM array limit "
             f"(slurm.max_array_size = {max_array}); raise chunks.size to at least "
-            f"{-(-n_outer // max_array)}"
+            f"{-(-spec.n_outer // max_array)}"
         )
-    if check_points:
-        _validate_points(spec, impl, progress=progress)
-    return spec
 
 
 def _parameter_grids(impl: Computation, params) -> tuple[dict, dict, dict]:
