@@ -236,10 +236,7 @@ def kwant_conductance(
         solver's plus ``lattice``, ``lattice_spacing``, ``solver``, ``mumps`` (1 if kwant used
         MUMPS) and ``kwant_version``; ``method`` names the kwant construction.
     """
-    import kwant
-    from threadpoolctl import threadpool_limits
-
-    from .observables import check_conductance_options, labelled_conductance
+    from .observables import check_conductance_options
 
     bias, temperature, n_modes = check_conductance_options(bias, temperature, normalize, n_modes)
     if temperature != 0.0:
@@ -248,7 +245,18 @@ def kwant_conductance(
             f"got {temperature!r}"
         )
     system = build_lattice_system(junction, lattice_spacing, lattice, **build_options)
+    # called here, not in a helper: its warning's stacklevel points at our caller
     fermi_ka = check_lattice_spacing(junction, bias, system.lattice_spacing)
+    g, reference = _bias_sweep(system, junction, bias, normalize, n_modes, progress)
+    return _labelled_kwant_result(
+        junction, system, bias, g, reference, normalize, n_modes, lattice, fermi_ka
+    )
+
+
+def _bias_sweep(system, junction, bias, normalize: str, n_modes: int, progress: bool):
+    """``(g, reference)`` per bias: G and the normal-state G ("normal") or the open channels."""
+    from threadpoolctl import threadpool_limits
+
     g = np.empty(bias.size)
     reference = np.empty(bias.size)
     # kwant's lead-mode problems are tiny dense matrices: threaded BLAS only adds overhead
@@ -262,6 +270,17 @@ def kwant_conductance(
                 reference[i], _ = _integrate(system, energy, nodes, weights, normal_state=True)
             else:
                 reference[i] = channels
+    return g, reference
+
+
+def _labelled_kwant_result(
+    junction, system, bias, g, reference, normalize: str, n_modes: int, lattice: str, fermi_ka
+) -> xr.DataArray:
+    """The continuum solver's labelled result format, with the lattice and kwant attrs."""
+    import kwant
+
+    from .observables import labelled_conductance
+
     mumps = kwant_uses_mumps()
     return labelled_conductance(
         junction,
@@ -326,34 +345,64 @@ def convergence_study(
     start = time.perf_counter()
     continuum = junction.conductance(bias, n_modes=n_modes)
     t_continuum = time.perf_counter() - start
-    rows = []
     start = time.perf_counter()
+    rows = _kwant_rows(junction, continuum.bias.values, spacings, n_modes, progress, build_options)
+    t_kwant = time.perf_counter() - start
+    lattice = xr.concat(rows, dim=xr.DataArray(spacings, dims="lattice_spacing"))
+    deviation = np.abs(lattice - continuum)
+    max_dev = deviation.max("bias")
+    dense = _continuum_fine(junction, continuum, n_modes)
+    ds = _study_dataset(continuum, dense, lattice, deviation, max_dev, spacings, rows)
+    ds.attrs.update(
+        {
+            "title": "kwant lattice vs continuum NS conductance",
+            "n_modes": int(n_modes),
+            "observed_order": _observed_order(spacings, max_dev),
+            "continuum_seconds": t_continuum,
+            "kwant_seconds": t_kwant,
+            **_provenance_attrs(continuum, rows),
+        }
+    )
+    return ds
+
+
+def _kwant_rows(junction, bias, spacings, n_modes: int, progress: bool, build_options) -> list:
+    """kwant G(eV) at each spacing, without the LatticeSpacingWarning: a convergence study
+    starts coarse on purpose, and k a is recorded per spacing instead."""
+    rows = []
     for a in tqdm(spacings, desc="kwant convergence", disable=not progress):
-        # a convergence study starts coarse on purpose; k a is recorded per spacing instead
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LatticeSpacingWarning)
             rows.append(
                 kwant_conductance(
                     junction,
-                    continuum.bias.values,
+                    bias,
                     lattice_spacing=float(a),
                     n_modes=n_modes,
                     progress=False,
                     **build_options,
                 )
             )
-    t_kwant = time.perf_counter() - start
-    lattice = xr.concat(rows, dim=xr.DataArray(spacings, dims="lattice_spacing"))
-    deviation = np.abs(lattice - continuum)
-    max_dev = deviation.max("bias")
-    order = float("nan")
+    return rows
+
+
+def _observed_order(spacings: np.ndarray, max_dev: xr.DataArray) -> float:
+    """Log-log slope of the largest deviation between the two finest spacings (NaN if none)."""
     if spacings.size >= 2 and max_dev[-1] > 0 and max_dev[-2] > 0:
-        order = float(np.log(max_dev[-2] / max_dev[-1]) / np.log(spacings[-2] / spacings[-1]))
+        return float(np.log(max_dev[-2] / max_dev[-1]) / np.log(spacings[-2] / spacings[-1]))
+    return float("nan")
+
+
+def _continuum_fine(junction, continuum: xr.DataArray, n_modes: int) -> xr.DataArray:
+    """The continuum curve on a 201-point grid over the same bias range, for the figure (cheap)."""
     fine = np.linspace(continuum.bias.values[0], continuum.bias.values[-1], 201)
-    if fine[-1] > fine[0]:  # the continuum curve on a fine grid, for the figure (cheap)
-        dense = junction.conductance(fine, n_modes=n_modes).rename(bias="bias_fine")
-    else:
-        dense = continuum.rename(bias="bias_fine")
+    if fine[-1] > fine[0]:
+        return junction.conductance(fine, n_modes=n_modes).rename(bias="bias_fine")
+    return continuum.rename(bias="bias_fine")
+
+
+def _study_dataset(continuum, dense, lattice, deviation, max_dev, spacings, rows) -> xr.Dataset:
+    """The convergence study's variables and coordinates, with units."""
     ds = xr.Dataset(
         {
             "conductance_continuum_fine": dense.drop_attrs(),
@@ -379,26 +428,20 @@ def convergence_study(
     names = ("conductance_kwant", "conductance_continuum", "conductance_continuum_fine")
     for name in (*names, "deviation", "max_deviation"):
         ds[name].attrs["units"] = "G_N (normal-state conductance of the same solver)"
-    ds.attrs.update(
-        {
-            "title": "kwant lattice vs continuum NS conductance",
-            "n_modes": int(n_modes),
-            "observed_order": order,
-            "continuum_seconds": t_continuum,
-            "kwant_seconds": t_kwant,
-            "kwant_method": rows[0].attrs["method"],
-            "solver": rows[0].attrs["solver"],
-            "mumps": rows[0].attrs["mumps"],
-            "kwant_version": rows[0].attrs["kwant_version"],
-            **{k: v for k, v in rows[0].attrs.items() if k.startswith("lattice_wilson")},
-            **{
-                k: v
-                for k, v in continuum.attrs.items()
-                if k not in ("long_name", "units", "method", "n_modes")
-            },
-        }
-    )
     return ds
+
+
+def _provenance_attrs(continuum: xr.DataArray, rows: list) -> dict:
+    """The kwant solver (from the first row) and the junction (from the continuum result)."""
+    skip = ("long_name", "units", "method", "n_modes")
+    return {
+        "kwant_method": rows[0].attrs["method"],
+        "solver": rows[0].attrs["solver"],
+        "mumps": rows[0].attrs["mumps"],
+        "kwant_version": rows[0].attrs["kwant_version"],
+        **{k: v for k, v in rows[0].attrs.items() if k.startswith("lattice_wilson")},
+        **{k: v for k, v in continuum.attrs.items() if k not in skip},
+    }
 
 
 def plot_convergence(ds: xr.Dataset, path) -> None:
