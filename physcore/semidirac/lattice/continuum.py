@@ -234,9 +234,6 @@ def build_continuum_system(
     padding_cells : int
         Normal and superconducting cells kept in the scattering region around the barrier.
     """
-    import kwant
-    import kwant.continuum
-
     a = float(lattice_spacing)
     if not math.isfinite(a) or a <= 0:
         raise ValueError(f"lattice_spacing must be a finite length > 0, got {lattice_spacing!r}")
@@ -246,30 +243,7 @@ def build_continuum_system(
     needs_wilson = wilson_matrix(model, theta) is not None
     w = 0.5 * wilson * linear_velocity(model, theta) * a if needs_wilson else 0.0
     profile = JunctionProfile.from_junction(junction, a, thin_barrier_width)
-
-    grid = kwant.lattice.Monatomic([[a]], offset=[0.5 * a], norbs=2 * model.norbs)
-    expression = bdg_expression(model, theta, w)
-    template = kwant.continuum.discretize(expression, "x", grid=grid)
-    # kwant evaluates a lead's values on the sites of its fundamental domain (near x = 0), not
-    # where the lead sits, so the leads get the bulk values of V and S as constants.
-    lead_templates = [
-        kwant.continuum.discretize(_bulk_values(expression, v_bulk, s_bulk), "x", grid=grid)
-        for v_bulk, s_bulk in ((0.0, 0.0), (-junction.U0, 1.0))
-    ]
-    x_lo, x_hi = profile.extent
-    x_lo -= padding_cells * a
-    x_hi += padding_cells * a
-
-    syst = kwant.Builder()
-    syst.fill(template, lambda site: x_lo < site.pos[0] < x_hi, (x_lo + 0.5 * a,))
-    n = model.norbs
-    minus_tau_z = -np.kron(np.diag([1.0, -1.0]), np.eye(n))
-    normal_lead = kwant.Builder(kwant.TranslationalSymmetry((-a,)), conservation_law=minus_tau_z)
-    normal_lead.fill(lead_templates[0], lambda site: True, (x_lo,))
-    super_lead = kwant.Builder(kwant.TranslationalSymmetry((a,)))
-    super_lead.fill(lead_templates[1], lambda site: True, (x_hi,))
-    syst.attach_lead(normal_lead)
-    syst.attach_lead(super_lead)
+    syst = _chain_builder(junction, bdg_expression(model, theta, w), profile, a, padding_cells)
 
     def potential(x):
         return profile.potential(x, a)
@@ -292,3 +266,35 @@ def build_continuum_system(
             "barrier_on_lattice": profile.description,
         },
     )
+
+
+def _chain_builder(junction, expression, profile, a: float, padding_cells: int):
+    """The kwant Builder of the chain along x: the scattering region around the barrier
+    (``padding_cells`` cells of margin) with the normal lead (conservation law -tau_z) on the
+    left and the superconducting lead on the right."""
+    import kwant
+    import kwant.continuum
+
+    grid = kwant.lattice.Monatomic([[a]], offset=[0.5 * a], norbs=2 * junction.model.norbs)
+    template = kwant.continuum.discretize(expression, "x", grid=grid)
+    # kwant evaluates a lead's values on the sites of its fundamental domain (near x = 0), not
+    # where the lead sits, so the leads get the bulk values of V and S as constants.
+    lead_templates = [
+        kwant.continuum.discretize(_bulk_values(expression, v_bulk, s_bulk), "x", grid=grid)
+        for v_bulk, s_bulk in ((0.0, 0.0), (-junction.U0, 1.0))
+    ]
+    x_lo, x_hi = profile.extent
+    x_lo -= padding_cells * a
+    x_hi += padding_cells * a
+
+    syst = kwant.Builder()
+    syst.fill(template, lambda site: x_lo < site.pos[0] < x_hi, (x_lo + 0.5 * a,))
+    n = junction.model.norbs
+    minus_tau_z = -np.kron(np.diag([1.0, -1.0]), np.eye(n))
+    normal_lead = kwant.Builder(kwant.TranslationalSymmetry((-a,)), conservation_law=minus_tau_z)
+    normal_lead.fill(lead_templates[0], lambda site: True, (x_lo,))
+    super_lead = kwant.Builder(kwant.TranslationalSymmetry((a,)))
+    super_lead.fill(lead_templates[1], lambda site: True, (x_hi,))
+    syst.attach_lead(normal_lead)
+    syst.attach_lead(super_lead)
+    return syst

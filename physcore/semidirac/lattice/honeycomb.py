@@ -208,9 +208,6 @@ def build_honeycomb_system(
     padding_rows : int
         Extra lead periods of scattering region on each side.
     """
-    import kwant
-    import kwant.wraparound
-
     model = junction.model
     t, t_prime, a = honeycomb_hoppings(model)
     if not abs(lattice_spacing - a) <= relative_tolerance * a:
@@ -221,6 +218,39 @@ def build_honeycomb_system(
     lat, t_prime_dir, period_y, period_x = honeycomb_geometry(a, junction.orientation_deg)
     cell_of, row_spacing = _row_cells(lat, period_x)
     profile = JunctionProfile.from_junction(junction, row_spacing)
+    x_lo, x_hi = profile.extent
+    x_lo -= padding_rows * period_x
+    x_hi += padding_rows * period_x
+    syst = _wrapped_builder(
+        lat,
+        (t, t_prime, t_prime_dir, a),
+        _onsite_functions(junction, profile, cell_of),
+        (x_lo, x_hi),
+        period_x,
+        period_y,
+    )
+    pairing = junction.gap * complex(math.cos(junction.phase), math.sin(junction.phase))
+    return LatticeNSSystem(
+        syst=syst.finalized(),
+        lattice_spacing=a,
+        method="honeycomb lattice t' = 2t - delta, kwant.wraparound along the interface",
+        base_params={"mu": junction.mu},
+        momentum_name="k_y",
+        momentum_scale=period_y,
+        pairing=pairing,
+        details={
+            "t": t,
+            "t_prime": t_prime,
+            "transverse_period": period_y,
+            "barrier_on_lattice": profile.description + " (cells: one per atomic row)",
+        },
+    )
+
+
+def _onsite_functions(junction, profile: JunctionProfile, cell_of):
+    """BdG onsite blocks ``(scattering, normal lead, superconducting lead)`` as kwant value
+    functions of (site, mu, pairing_re, pairing_im); the scattering region's potential and
+    pairing are averaged over each atomic row's cell."""
     tau_x = np.array([[0.0, 1.0], [1.0, 0.0]])
     tau_y = np.array([[0.0, -1j], [1j, 0.0]])
     tau_z = np.diag([1.0, -1.0])
@@ -244,14 +274,22 @@ def build_honeycomb_system(
     def onsite_super(site, mu, pairing_re, pairing_im):
         return onsite_matrix(-junction.U0, 1.0, mu, pairing_re, pairing_im)
 
-    x_lo, x_hi = profile.extent
-    x_lo -= padding_rows * period_x
-    x_hi += padding_rows * period_x
-    bonds = (t, t_prime, t_prime_dir, a)
+    return onsite_scattering, onsite_normal, onsite_super
+
+
+def _wrapped_builder(lat, bonds, onsites, x_range, period_x: float, period_y: float):
+    """The kwant Builder of the strip x_lo <= x < x_hi wrapped along y (periodic with
+    ``period_y``), with the normal lead (conservation law -tau_z) at -x and the superconducting
+    lead at +x, both wrapped too (their transverse momentum stays a parameter)."""
+    import kwant
+    import kwant.wraparound
+
+    onsite_scattering, onsite_normal, onsite_super = onsites
+    x_lo, x_hi = x_range
     syst = kwant.Builder(kwant.TranslationalSymmetry((0.0, period_y)))
     syst.fill(_template(lat, onsite_scattering, bonds), lambda s: x_lo <= s.pos[0] < x_hi, (0, 0))
     syst = kwant.wraparound.wraparound(syst, coordinate_names="y")
-    minus_tau_z = -tau_z
+    minus_tau_z = -np.diag([1.0, -1.0])
     for sign, onsite in ((-1.0, onsite_normal), (1.0, onsite_super)):
         lead = kwant.Builder(
             kwant.TranslationalSymmetry((sign * period_x, 0.0), (0.0, period_y)),
@@ -259,19 +297,4 @@ def build_honeycomb_system(
         )
         lead.fill(_template(lat, onsite, bonds), lambda s: True, (0.0, 0.0))
         syst.attach_lead(kwant.wraparound.wraparound(lead, keep=0))
-    pairing = junction.gap * complex(math.cos(junction.phase), math.sin(junction.phase))
-    return LatticeNSSystem(
-        syst=syst.finalized(),
-        lattice_spacing=a,
-        method="honeycomb lattice t' = 2t - delta, kwant.wraparound along the interface",
-        base_params={"mu": junction.mu},
-        momentum_name="k_y",
-        momentum_scale=period_y,
-        pairing=pairing,
-        details={
-            "t": t,
-            "t_prime": t_prime,
-            "transverse_period": period_y,
-            "barrier_on_lattice": profile.description + " (cells: one per atomic row)",
-        },
-    )
+    return syst
