@@ -18,7 +18,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import torch
 from torch import nn
@@ -49,10 +48,13 @@ def _probe():
         accuracy: float
 
     @dataclass(frozen=True)
-    class ProbeRecord(RunRecord):
-        result: ClassVar[str] = "runner_overhead_probe"
-        params_type: ClassVar[type] = ProbeParams
-        metrics_type: ClassVar[type] = ProbeMetrics
+    class ProbeRecord(
+        RunRecord,
+        result="runner_overhead_probe",
+        params_type=ProbeParams,
+        metrics_type=ProbeMetrics,
+    ):
+        """Run record of the probe."""
 
     def run(p, ctx):
         train, test = ctx.image_split("mnist_subset", test_fraction=0.2)

@@ -33,6 +33,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .params import Params
+
 __all__ = [
     "SCHEMA",
     "Metrics",
@@ -224,8 +226,17 @@ class SeedRun:
 class RunRecord:
     """A run of one result over one or more seeds (base of every result's record class).
 
-    Subclasses set ``result`` (the registry name), ``params_type`` (a
-    :class:`mlcore.params.Params` dataclass) and ``metrics_type`` (a :class:`Metrics` dataclass).
+    Subclasses declare ``result`` (the registry name), ``params_type`` (a
+    :class:`mlcore.params.Params` dataclass) and ``metrics_type`` (a :class:`Metrics` dataclass)
+    as class keywords, checked when the class is made::
+
+        @dataclass(frozen=True)
+        class ExampleRecord(
+            RunRecord, result="example", params_type=ExampleParams, metrics_type=ExampleMetrics
+        ):
+            ...
+
+    (Setting the three class variables in the class body works too.)
 
     Attributes
     ----------
@@ -254,6 +265,37 @@ class RunRecord:
     created_utc: str
     wall_time_s: float
     schema: str = field(default=SCHEMA)
+
+    def __init_subclass__(
+        cls,
+        *,
+        result: str | None = None,
+        params_type: type | None = None,
+        metrics_type: type | None = None,
+        **kwargs,
+    ):
+        super().__init_subclass__(**kwargs)
+        if result is not None:
+            if not isinstance(result, str) or not result.isidentifier():
+                raise ValueError(f"{cls.__name__}: result must be an identifier; got {result!r}")
+            cls.result = result
+        if params_type is not None:
+            if not (isinstance(params_type, type) and issubclass(params_type, Params)):
+                raise TypeError(
+                    f"{cls.__name__}: params_type must be a Params dataclass; got {params_type!r}"
+                )
+            cls.params_type = params_type
+        if metrics_type is not None:
+            if not (
+                isinstance(metrics_type, type)
+                and issubclass(metrics_type, Metrics)
+                and dataclasses.is_dataclass(metrics_type)
+            ):
+                raise TypeError(
+                    f"{cls.__name__}: metrics_type must be a Metrics dataclass; "
+                    f"got {metrics_type!r}"
+                )
+            cls.metrics_type = metrics_type
 
     @property
     def seeds(self) -> tuple[int, ...]:

@@ -16,10 +16,10 @@ Example (a module ``mlcore/experiments/example.py``)::
         accuracy: float
 
     @dataclass(frozen=True)
-    class ExampleRecord(RunRecord):
-        result: ClassVar[str] = "example"
-        params_type: ClassVar[type] = ExampleParams
-        metrics_type: ClassVar[type] = ExampleMetrics
+    class ExampleRecord(
+        RunRecord, result="example", params_type=ExampleParams, metrics_type=ExampleMetrics
+    ):
+        pass
 
     def run(params, context):        # one seed; context: mlcore.runner.RunContext
         ...

@@ -144,6 +144,12 @@ class RunContext:
         """``compute()`` (plain data), or its stored value from a finished step."""
         return self.checkpoint.step(name, compute)
 
+    def metrics_step(self, name: str, metrics_type: type, compute: Callable[[], Any]) -> Any:
+        """:meth:`step` read back as ``metrics_type`` (a :class:`mlcore.records.Metrics`
+        dataclass): a computed and a resumed step give the same typed value, both through the
+        step's plain JSON data."""
+        return metrics_type.from_dict(self.step(name, compute))
+
 
 @contextlib.contextmanager
 def _torch_threads(threads: int | None) -> Iterator[int]:

@@ -17,17 +17,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
-from ..models import LeNet5
 from ..params import Interval, Params, SequenceOf, parameter
 from ..quantization import BSQ, apply_scheme, finetune, quantizable_layers, quantize_uniform
 from ..records import Metrics, RunRecord
 from ..registry import Result, register
-from ..training import evaluate, fit
-from ._common import is_collapsed, percent, save_figure
+from ..training import evaluate
+from ._common import (
+    POSITIVE,
+    is_collapsed,
+    n_samples_parameter,
+    percent,
+    percent_bars,
+    pretrain_epochs_parameter,
+    pretrain_lr_parameter,
+    pretrained_lenet5,
+    save_figure,
+    test_fraction_parameter,
+)
 
 __all__ = ["BSQParams", "BSQPoint", "UniformPoint", "BSQMetrics", "BSQRecord", "RESULT"]
 
@@ -48,10 +58,8 @@ class BSQParams(Params):
         (1, 2, 3, 4), SequenceOf(Interval(int, 1, 8)), "uniform baseline precisions", unit="bits"
     )
     bits: int = parameter(8, Interval(int, 1, 8), "BSQ starting precision", unit="bits")
-    pretrain_epochs: int = parameter(15, Interval(int, 1, None), "float pretraining", unit="epochs")
-    pretrain_lr: float = parameter(
-        2e-3, Interval(float, 0, None, closed="neither"), "pretraining Adam learning rate"
-    )
+    pretrain_epochs: int = pretrain_epochs_parameter()
+    pretrain_lr: float = pretrain_lr_parameter()
     epochs: int = parameter(16, Interval(int, 1, None), "BSQ bit training", unit="epochs")
     requant_interval: int = parameter(
         4, Interval(int, 1, None), "epochs between re-quantizations", unit="epochs"
@@ -59,27 +67,13 @@ class BSQParams(Params):
     finetune_epochs: int = parameter(
         6, Interval(int, 0, None), "BSQ fine-tuning at the frozen scheme", unit="epochs"
     )
-    lr: float = parameter(
-        0.1, Interval(float, 0, None, closed="neither"), "bit-plane SGD learning rate"
-    )
-    finetune_lr: float = parameter(
-        1e-4, Interval(float, 0, None, closed="neither"), "BSQ fine-tuning Adam learning rate"
-    )
+    lr: float = parameter(0.1, POSITIVE, "bit-plane SGD learning rate")
+    finetune_lr: float = parameter(1e-4, POSITIVE, "BSQ fine-tuning Adam learning rate")
     qat_lr: float = parameter(
-        1e-3,
-        Interval(float, 0, None, closed="neither"),
-        "uniform / scheme quantization-aware training Adam learning rate",
+        1e-3, POSITIVE, "uniform / scheme quantization-aware training Adam learning rate"
     )
-    test_fraction: float = parameter(
-        0.2, Interval(float, 0, 1, closed="neither"), "test share of the data", unit="fraction"
-    )
-    n_samples: int | None = parameter(
-        None,
-        Interval(int, 100, 5000),
-        "stratified subset of the 5000 digits (None: all)",
-        unit="images",
-        optional=True,
-    )
+    test_fraction: float = test_fraction_parameter()
+    n_samples: int | None = n_samples_parameter()
 
 
 def _key(name: str, value: float) -> str:
@@ -132,32 +126,11 @@ class BSQMetrics(Metrics):
 
 
 @dataclass(frozen=True)
-class BSQRecord(RunRecord):
+class BSQRecord(RunRecord, result="bsq", params_type=BSQParams, metrics_type=BSQMetrics):
     """Run record of the BSQ reproduction."""
-
-    result: ClassVar[str] = "bsq"
-    params_type: ClassVar[type] = BSQParams
-    metrics_type: ClassVar[type] = BSQMetrics
 
 
 # -- stages --------------------------------------------------------------------------------------
-
-
-def _pretrain(p: BSQParams, ctx, train):
-    model = ctx.init_model(LeNet5, "init")
-    return ctx.trained(
-        "pretrained_lenet5",
-        model,
-        lambda m: fit(
-            m,
-            train,
-            epochs=p.pretrain_epochs,
-            lr=p.pretrain_lr,
-            seed=ctx.streams.seed("pretrain"),
-            progress=ctx.progress,
-            desc="pretrain LeNet-5",
-        ),
-    )
 
 
 def _qat(model, p: BSQParams, ctx, train):
@@ -224,25 +197,30 @@ def run(p: BSQParams, ctx) -> BSQMetrics:
             "mnist_subset", test_fraction=p.test_fraction, n_samples=p.n_samples
         )
     with ctx.stage("pretrain"):
-        model = _pretrain(p, ctx, train)
+        model = pretrained_lenet5(
+            ctx,
+            train,
+            name="pretrained_lenet5",
+            epochs=p.pretrain_epochs,
+            lr=p.pretrain_lr,
+            desc="pretrain LeNet-5",
+        )
         accuracy_fp = evaluate(model, test)
     with ctx.stage("bsq"):
         points = tuple(
-            BSQPoint.from_dict(
-                ctx.step(
-                    f"bsq_{_key('alpha', a)}",
-                    lambda a=float(a): _bsq_point(a, model, p, ctx, train, test),
-                )
+            ctx.metrics_step(
+                f"bsq_{_key('alpha', a)}",
+                BSQPoint,
+                lambda a=float(a): _bsq_point(a, model, p, ctx, train, test),
             )
             for a in p.alphas
         )
     with ctx.stage("uniform"):
         uniform = tuple(
-            UniformPoint.from_dict(
-                ctx.step(
-                    f"uniform_{b}bits",
-                    lambda b=int(b): _uniform_point(b, model, p, ctx, train, test),
-                )
+            ctx.metrics_step(
+                f"uniform_{b}bits",
+                UniformPoint,
+                lambda b=int(b): _uniform_point(b, model, p, ctx, train, test),
             )
             for b in p.uniform_bits
         )
@@ -268,13 +246,9 @@ def _errorbar(ax, rec: BSQRecord, points: str, x_field: str, y_field: str, **sty
         return [rec.stat(lambda m, i=i: getattr(getattr(m, points)[i], name)) for i in range(n)]
 
     x, y = spreads(x_field), spreads(y_field)
+    y_mean, y_std = percent_bars(y)
     ax.errorbar(
-        [s.mean for s in x],
-        [100 * s.mean for s in y],
-        xerr=[s.std for s in x],
-        yerr=[100 * s.std for s in y],
-        capsize=2,
-        **style,
+        [s.mean for s in x], y_mean, xerr=[s.std for s in x], yerr=y_std, capsize=2, **style
     )
     return x, y
 

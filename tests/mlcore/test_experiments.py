@@ -242,6 +242,38 @@ def test_record_of_another_result_or_schema_is_refused(tmp_path):
         load_record(tmp_path / "alien.json")
 
 
+def test_record_class_declaration_is_checked_when_the_class_is_made():
+    """The class keywords of a record are what the registered results use; a wrong one fails
+    at declaration, naming the class and the keyword."""
+    from dataclasses import dataclass
+
+    from mlcore.experiments.bsq import BSQMetrics, BSQParams, BSQRecord
+    from mlcore.records import RunRecord
+
+    assert (BSQRecord.result, BSQRecord.params_type, BSQRecord.metrics_type) == (
+        "bsq",
+        BSQParams,
+        BSQMetrics,
+    )
+    with pytest.raises(TypeError, match="BadRecord: metrics_type must be a Metrics dataclass"):
+
+        @dataclass(frozen=True)
+        class BadRecord(RunRecord, result="bad", params_type=BSQParams, metrics_type=dict):
+            pass
+
+    with pytest.raises(ValueError, match="Bad2Record: result must be an identifier"):
+
+        @dataclass(frozen=True)
+        class Bad2Record(RunRecord, result="not a name", params_type=BSQParams):
+            pass
+
+    with pytest.raises(TypeError, match="Bad3Record: params_type must be a Params dataclass"):
+
+        @dataclass(frozen=True)
+        class Bad3Record(RunRecord, result="bad3", params_type=int):
+            pass
+
+
 @pytest.mark.slow
 def test_validation_checks_read_typed_records(tiny_records, monkeypatch):
     """Every quantization check computes from records read through the record classes (here

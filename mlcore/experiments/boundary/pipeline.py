@@ -7,7 +7,6 @@ import copy
 
 import numpy as np
 
-from ...models import LeNet5
 from ...quantization import finetune, quantize_uniform
 from ...robust import attacks
 from ...robust.boundary import (
@@ -18,34 +17,35 @@ from ...robust.boundary import (
     with_mapping,
 )
 from ...training import evaluate, fit
+from .._common import pretrained_lenet5
 from .records import AttackScores, BoundaryMetrics, BoundaryParams, EpsSweep, MethodResult, Methods
 
 __all__ = ["run"]
 
 
 def _pretrained(p: BoundaryParams, ctx, train, prefix: str):
-    return ctx.trained(
-        f"{prefix}lenet5",
-        ctx.init_model(LeNet5, f"{prefix}init"),
-        lambda net: fit(
-            net,
-            train,
-            epochs=p.pretrain_epochs,
-            lr=p.pretrain_lr,
-            seed=ctx.streams.seed(f"{prefix}pretrain"),
-            progress=ctx.progress,
-            desc=f"pretrain {prefix or 'LeNet-5'}",
-        ),
+    return pretrained_lenet5(
+        ctx,
+        train,
+        name=f"{prefix}lenet5",
+        epochs=p.pretrain_epochs,
+        lr=p.pretrain_lr,
+        prefix=prefix,
+        desc=f"pretrain {prefix or 'LeNet-5'}",
     )
 
 
 def _retrained(p: BoundaryParams, ctx, train, fp) -> tuple[dict, NonlinearInputMapping]:
     """The networks that are compressed or retrained from the full-precision one."""
     seed, progress, epochs = ctx.streams.seed, ctx.progress, p.retrain_rounds * p.epochs_per_round
+
+    def quantized(name: str, retrain):
+        """The full-precision network quantized, then retrained as the resumable step ``name``."""
+        return ctx.trained(name, quantize_uniform(fp, p.bits), retrain)
+
     nets = {"plain_quantization": quantize_uniform(fp, p.bits)}
-    nets["clean_retraining"] = ctx.trained(
+    nets["clean_retraining"] = quantized(
         "clean_retraining",
-        quantize_uniform(fp, p.bits),
         lambda net: finetune(
             net,
             train,
@@ -55,9 +55,8 @@ def _retrained(p: BoundaryParams, ctx, train, fp) -> tuple[dict, NonlinearInputM
             progress=progress,
         ),
     )
-    nets["boundary_retraining"] = ctx.trained(
+    nets["boundary_retraining"] = quantized(
         "boundary_retraining",
-        quantize_uniform(fp, p.bits),
         lambda net: boundary_retrain(
             net,
             train,
@@ -107,19 +106,18 @@ def _attacked(p: BoundaryParams, ctx, attack_set, nets: dict, mapping, x_transfe
     scores = {}
     for name, net in nets.items():
         with_map = mapping if name == "boundary_retraining_mapping" else None
-        scores[name] = AttackScores.from_dict(
-            ctx.step(
-                f"scores_{name}",
-                lambda net=net, with_map=with_map: robustness(
-                    net,
-                    attack_set,
-                    eps=p.eps,
-                    rng=ctx.streams.seed("attacks"),
-                    pgd_iter=p.pgd_iter,
-                    transfer_images=x_transfer,
-                    mapping=with_map,
-                ),
-            )
+        scores[name] = ctx.metrics_step(
+            f"scores_{name}",
+            AttackScores,
+            lambda net=net, with_map=with_map: robustness(
+                net,
+                attack_set,
+                eps=p.eps,
+                rng=ctx.streams.seed("attacks"),
+                pgd_iter=p.pgd_iter,
+                transfer_images=x_transfer,
+                mapping=with_map,
+            ),
         )
     return scores
 
@@ -167,8 +165,9 @@ def run(p: BoundaryParams, ctx) -> BoundaryMetrics:
         )
         scores = _attacked(p, ctx, attack_set, {"full_precision": fp, **nets}, mapping, x_transfer)
     with ctx.stage("eps_sweep"):
-        sweep = ctx.step(
+        sweep = ctx.metrics_step(
             "eps_sweep",
+            EpsSweep,
             lambda: _eps_sweep(
                 p,
                 ctx,
@@ -187,5 +186,5 @@ def run(p: BoundaryParams, ctx) -> BoundaryMetrics:
         full_precision=fp_scores,
         adversarially_trained_full_precision=scores.pop("adversarial_training_full_precision"),
         methods=Methods(**{k: MethodResult.of(fp_scores.clean, s) for k, s in scores.items()}),
-        eps_sweep=EpsSweep.from_dict(sweep),
+        eps_sweep=sweep,
     )

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 from ...params import Interval, Params, SequenceOf, parameter
 from ...records import Metrics, RunRecord
 from ...robust.boundary import adversarial_loss, quantization_loss
-from .._common import is_collapsed
+from .._common import (
+    POSITIVE,
+    is_collapsed,
+    n_samples_parameter,
+    pretrain_epochs_parameter,
+    pretrain_lr_parameter,
+    test_fraction_parameter,
+)
 
 __all__ = [
     "BoundaryParams",
@@ -23,7 +29,6 @@ __all__ = [
 ]
 
 N_CLASSES = 10
-_POSITIVE = Interval(float, 0, None, closed="neither")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,8 @@ class BoundaryParams(Params):
     eps: float = parameter(
         0.1, Interval(float, 0, 1, closed="right"), "L-infinity budget", unit="[0, 1] pixels"
     )
-    pretrain_epochs: int = parameter(15, Interval(int, 1, None), "float pretraining", unit="epochs")
-    pretrain_lr: float = parameter(2e-3, _POSITIVE, "pretraining Adam learning rate")
+    pretrain_epochs: int = pretrain_epochs_parameter()
+    pretrain_lr: float = pretrain_lr_parameter()
     retrain_rounds: int = parameter(
         2, Interval(int, 1, None), "boundary-sample refreshes", unit="rounds"
     )
@@ -45,24 +50,16 @@ class BoundaryParams(Params):
     adversarial_epochs: int = parameter(
         3, Interval(int, 1, None), "PGD adversarial training", unit="epochs"
     )
-    retrain_lr: float = parameter(1e-3, _POSITIVE, "retraining Adam learning rate")
+    retrain_lr: float = parameter(1e-3, POSITIVE, "retraining Adam learning rate")
     pgd_iter: int = parameter(20, Interval(int, 1, None), "PGD steps of the attacks", unit="steps")
     mapping_levels: int = parameter(
         4, Interval(int, 2, None), "levels of the input staircase", unit="levels"
     )
     mapping_temperature: float = parameter(
-        60.0, _POSITIVE, "staircase sharpness T", unit="1 / pixel"
+        60.0, POSITIVE, "staircase sharpness T", unit="1 / pixel"
     )
-    test_fraction: float = parameter(
-        0.2, Interval(float, 0, 1, closed="neither"), "test share of the data", unit="fraction"
-    )
-    n_samples: int | None = parameter(
-        None,
-        Interval(int, 100, 5000),
-        "stratified subset of the 5000 digits (None: all)",
-        unit="images",
-        optional=True,
-    )
+    test_fraction: float = test_fraction_parameter()
+    n_samples: int | None = n_samples_parameter()
     n_test_attack: int | None = parameter(
         500,
         Interval(int, 1, None),
@@ -171,9 +168,7 @@ class BoundaryMetrics(Metrics):
 
 
 @dataclass(frozen=True)
-class BoundaryRecord(RunRecord):
+class BoundaryRecord(
+    RunRecord, result="boundary", params_type=BoundaryParams, metrics_type=BoundaryMetrics
+):
     """Run record of the boundary-retraining reproduction."""
-
-    result: ClassVar[str] = "boundary"
-    params_type: ClassVar[type] = BoundaryParams
-    metrics_type: ClassVar[type] = BoundaryMetrics

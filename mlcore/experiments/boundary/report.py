@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._common import save_figure
+from .._common import percent_bars, save_figure
 from .records import METHOD_LABELS, BoundaryRecord
 
 __all__ = ["plot", "summary"]
@@ -19,40 +19,21 @@ def _method_stat(rec, name: str, attr: str):
 def _losses_panel(ax, rec: BoundaryRecord) -> None:
     names = list(METHOD_LABELS)
     x = np.arange(len(names))
-    ql = [_method_stat(rec, n, "quantization_loss") for n in names]
-    al = [_method_stat(rec, n, "adversarial_loss_pgd") for n in names]
-    ax.bar(
-        x,
-        [100 * s.mean for s in ql],
-        yerr=[100 * s.std for s in ql],
-        color="C1",
-        capsize=2,
-        label="quantization loss",
+    ql, ql_std = percent_bars([_method_stat(rec, n, "quantization_loss") for n in names])
+    al, al_std = percent_bars([_method_stat(rec, n, "adversarial_loss_pgd") for n in names])
+    ax.bar(x, ql, yerr=ql_std, color="C1", capsize=2, label="quantization loss")
+    ax.bar(x, al, bottom=ql, yerr=al_std, color="C0", capsize=2,
+           label="adversarial loss (white-box PGD)")  # fmt: skip
+    tr, tr_std = percent_bars([_method_stat(rec, n, "total_loss_transfer") for n in names])
+    ax.errorbar(x, tr, yerr=tr_std, fmt="kD", ms=5, capsize=2,
+                label="total, black-box transfer PGD")  # fmt: skip
+    bpda, bpda_std = percent_bars(
+        [_method_stat(rec, "boundary_retraining_mapping", "total_loss_pgd_bpda")]
     )
-    ax.bar(
-        x,
-        [100 * s.mean for s in al],
-        bottom=[100 * s.mean for s in ql],
-        yerr=[100 * s.std for s in al],
-        color="C0",
-        capsize=2,
-        label="adversarial loss (white-box PGD)",
-    )
-    tr = [_method_stat(rec, n, "total_loss_transfer") for n in names]
-    ax.errorbar(
-        x,
-        [100 * s.mean for s in tr],
-        yerr=[100 * s.std for s in tr],
-        fmt="kD",
-        ms=5,
-        capsize=2,
-        label="total, black-box transfer PGD",
-    )
-    bpda = _method_stat(rec, "boundary_retraining_mapping", "total_loss_pgd_bpda")
     ax.errorbar(
         [len(names) - 1],
-        [100 * bpda.mean],
-        yerr=[100 * bpda.std],
+        bpda,
+        yerr=bpda_std,
         fmt="r^",
         ms=7,
         capsize=2,
@@ -92,17 +73,13 @@ def plot(rec: BoundaryRecord, out: str | Path) -> list[Path]:
         ("with_mapping_pgd", "s--", "+ mapping, PGD through the mapping"),
         ("with_mapping_bpda", "^:", "+ mapping, adaptive BPDA PGD"),
     ):
-        s = [
-            rec.stat(lambda m, i=i, key=key: getattr(m.eps_sweep, key)[i]) for i in range(len(eps))
-        ]
-        ax2.errorbar(
-            eps,
-            [100 * v.mean for v in s],
-            yerr=[100 * v.std for v in s],
-            fmt=style,
-            capsize=2,
-            label=label,
+        mean, std = percent_bars(
+            [
+                rec.stat(lambda m, i=i, key=key: getattr(m.eps_sweep, key)[i])
+                for i in range(len(eps))
+            ]
         )
+        ax2.errorbar(eps, mean, yerr=std, fmt=style, capsize=2, label=label)
     ax2.set_xlabel("L-infinity budget eps ([0, 1] pixels)")
     ax2.set_ylabel("accuracy under attack (%)")
     ax2.set_title(
