@@ -141,36 +141,32 @@ def fit(
     order_gen = torch.Generator().manual_seed(seed_int)
 
     def make_opt():
-        group = list(params() if callable(params) else params or model.parameters())
-        if optimizer == "adam":
-            return torch.optim.Adam(group, lr=lr, weight_decay=weight_decay)
-        return torch.optim.SGD(group, lr=lr, momentum=0.9, weight_decay=weight_decay)
+        return _optimizer(model, params, optimizer, lr, weight_decay)
 
     loss_fn = nn.CrossEntropyLoss()
+    step_hooks = (extra_loss, batch_transform, after_step)
     history = []
     with global_rng_seeded(seed_int):
         opt = make_opt()
         bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=False)
         for epoch in bar:
             order = torch.randperm(X.shape[0], generator=order_gen).to(device)
-            row = _epoch(
-                model,
-                X,
-                y,
-                order,
-                batch_size,
-                opt,
-                loss_fn,
-                extra_loss,
-                batch_transform,
-                after_step,
-            )
+            row = _epoch(model, X, y, order, batch_size, opt, loss_fn, *step_hooks)
             row["epoch"] = epoch + 1
             history.append(row)
             bar.set_postfix(loss=f"{row['loss']:.3f}", acc=f"{row['train_accuracy']:.3f}")
             if epoch_end is not None and epoch_end(model, epoch + 1):
                 opt = make_opt()
     return history
+
+
+def _optimizer(model, params, optimizer: str, lr: float, weight_decay: float):
+    """A fresh optimizer over ``params`` (an iterable, a callable returning one, or None for
+    all of ``model.parameters()``): Adam, or SGD with momentum 0.9."""
+    group = list(params() if callable(params) else params or model.parameters())
+    if optimizer == "adam":
+        return torch.optim.Adam(group, lr=lr, weight_decay=weight_decay)
+    return torch.optim.SGD(group, lr=lr, momentum=0.9, weight_decay=weight_decay)
 
 
 def _epoch(model, X, y, order, batch_size, opt, loss_fn, extra_loss, batch_transform, after_step):

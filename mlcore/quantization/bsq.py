@@ -87,6 +87,12 @@ def adjust_model_precision(model: nn.Module, threshold: float = 0.0) -> int:
     return sum(m.adjust_precision(threshold) for _, m in bit_layers(model))
 
 
+def _project_planes(model: nn.Module) -> None:
+    """Clamp every bit plane back onto [0, 2] (after each SGD step, as the reference code)."""
+    for _, layer in bit_layers(model):
+        layer.clamp_()
+
+
 class BSQ:
     """Bit-level sparsity quantization of a pretrained float network.
 
@@ -188,52 +194,6 @@ class BSQ:
         bit_model = to_bit_model(model, self.bits)
         self.history_ = []
         self.adjustments_ = []
-
-        def regularizer(m):
-            return self.alpha * bit_group_lasso(m, self.memory_aware)
-
-        def project(m):
-            for _, layer in bit_layers(m):
-                layer.clamp_()
-
-        def epoch_end(m, epoch):
-            if epoch % self.requant_interval and epoch != self.epochs:
-                return False
-            gained = requantize_model(m)
-            removed = adjust_model_precision(m, self.threshold)
-            scheme = scheme_of(m)
-            self.adjustments_.append(
-                {
-                    "epoch": epoch,
-                    "bits_gained": gained,
-                    "bits_removed": removed,
-                    "layers": dict(scheme.layers),
-                    "average_bits": scheme.average_bits,
-                }
-            )
-            return True
-
-        def param_groups():
-            # The planes train at ``lr``. The scales must train too: shrinking every plane of
-            # a layer while its scale grows is how BSQ empties MSB planes without changing
-            # the function. But dL/ds sums over all weights of the layer, and without batch
-            # normalization after each layer (LeNet-5) SGD at the planes' rate diverges, so
-            # scales train at ``lr * scale_lr_factor``; biases (and batch-norm parameters)
-            # at ``lr / 100``.
-            planes, scales, others = [], [], []
-            for name, p in bit_model.named_parameters():
-                if name.endswith(("pos", "neg")):
-                    planes.append(p)
-                elif name.endswith("scale"):
-                    scales.append(p)
-                else:
-                    others.append(p)
-            return [
-                {"params": planes},
-                {"params": scales, "lr": self.lr * self.scale_lr_factor},
-                {"params": others, "lr": self.lr / 100},
-            ]
-
         if self.epochs:
             self.history_ += fit(
                 bit_model,
@@ -241,17 +201,17 @@ class BSQ:
                 epochs=self.epochs,
                 lr=self.lr,
                 optimizer="sgd",
-                params=param_groups,
+                params=lambda: self._param_groups(bit_model),
                 batch_size=self.batch_size,
                 seed=train_seed,
-                extra_loss=regularizer,
-                after_step=project,
-                epoch_end=epoch_end,
+                extra_loss=self._regularizer,
+                after_step=_project_planes,
+                epoch_end=self._epoch_end,
                 progress=self.progress,
                 desc=f"BSQ alpha={self.alpha:g}",
             )
         else:
-            epoch_end(bit_model, 0)
+            self._epoch_end(bit_model, 0)
         self.bit_model_ = bit_model
         self.scheme_ = scheme_of(bit_model)
         self.model_ = finetune(
@@ -264,6 +224,52 @@ class BSQ:
             progress=self.progress,
         )
         return self
+
+    def _regularizer(self, bit_model: nn.Module) -> torch.Tensor:
+        """The extra loss of every batch: ``alpha * R`` (Eq. 5)."""
+        return self.alpha * bit_group_lasso(bit_model, self.memory_aware)
+
+    def _epoch_end(self, bit_model: nn.Module, epoch: int) -> bool:
+        """Every ``requant_interval`` epochs and after the last one: re-quantize, adjust the
+        precision and record the scheme in ``adjustments_``; True (rebuild the optimizer: the
+        planes changed shape) when it did."""
+        if epoch % self.requant_interval and epoch != self.epochs:
+            return False
+        gained = requantize_model(bit_model)
+        removed = adjust_model_precision(bit_model, self.threshold)
+        scheme = scheme_of(bit_model)
+        self.adjustments_.append(
+            {
+                "epoch": epoch,
+                "bits_gained": gained,
+                "bits_removed": removed,
+                "layers": dict(scheme.layers),
+                "average_bits": scheme.average_bits,
+            }
+        )
+        return True
+
+    def _param_groups(self, bit_model: nn.Module) -> list[dict]:
+        """The optimizer's parameter groups (rebuilt after every precision adjustment).
+
+        The planes train at ``lr``. The scales must train too: shrinking every plane of a layer
+        while its scale grows is how BSQ empties MSB planes without changing the function. But
+        dL/ds sums over all weights of the layer, and without batch normalization after each
+        layer (LeNet-5) SGD at the planes' rate diverges, so scales train at
+        ``lr * scale_lr_factor``; biases (and batch-norm parameters) at ``lr / 100``."""
+        planes, scales, others = [], [], []
+        for name, p in bit_model.named_parameters():
+            if name.endswith(("pos", "neg")):
+                planes.append(p)
+            elif name.endswith("scale"):
+                scales.append(p)
+            else:
+                others.append(p)
+        return [
+            {"params": planes},
+            {"params": scales, "lr": self.lr * self.scale_lr_factor},
+            {"params": others, "lr": self.lr / 100},
+        ]
 
     def score(self, data: ImageDataset) -> float:
         """Top-1 accuracy of the fine-tuned quantized network."""
