@@ -1,16 +1,15 @@
 """BSQ speed: training-step time of a bit-plane layer against a plain float layer of the same
 shape (ratio), the same for a whole LeNet-5, one BSQ epoch measured now, and the wall time of
-the full reduced-scale runs as recorded in ``validation/runs/*.json``.
+the full reduced-scale runs as recorded in the committed reference records
+(``validation/runs/*.json``, read through their typed record classes).
 
 Run: ``python -m benchmarks bsq`` (or ``python -c "import benchmarks.bench_bsq as b; b.main()"``).
 """
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -81,18 +80,29 @@ def main() -> None:
     epoch_bit, epoch_float = 32 * t_bit, 32 * t_float
     print(f"one BSQ epoch (4000 images, 32 steps) ~ {epoch_bit:.2f} s; float ~ {epoch_float:.2f} s")
 
-    runs = Path(__file__).resolve().parent.parent / "validation" / "runs"
+    _recorded_runs()
+
+
+def _recorded_runs() -> None:
+    """Wall time of the committed full reduced-scale runs, from their typed records."""
+    from mlcore.records import RecordError, reference_runs_dir
+    from mlcore.registry import load_record
+
+    runs = reference_runs_dir()
     for result in ("bsq", "boundary"):
-        path = runs / f"{result}.json"
-        if path.is_file():
-            rec = json.loads(path.read_text())
-            print(
-                f"full reduced-scale run '{result}': {rec['wall_time_s']:.0f} s wall "
-                f"({rec['versions'].get('torch_threads')} torch threads, recorded "
-                f"{rec['created_utc']}; `{rec['command']}`)"
-            )
-        else:
-            print(f"full reduced-scale run '{result}': no record at {path}")
+        path = None if runs is None else runs / f"{result}.json"
+        if path is None or not path.is_file():
+            print(f"full reduced-scale run '{result}': no record at {path or 'validation/runs'}")
+            continue
+        try:
+            rec = load_record(path, result)
+        except RecordError as err:
+            print(f"full reduced-scale run '{result}': unreadable record ({err})")
+            continue
+        print(
+            f"full reduced-scale run '{result}': {rec.wall_time_s:.0f} s wall "
+            f"({rec.torch_threads} torch threads, recorded {rec.created_utc}; `{rec.command}`)"
+        )
 
 
 if __name__ == "__main__":

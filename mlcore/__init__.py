@@ -1,17 +1,36 @@
 """mlcore: network and security results. Never imports :mod:`physcore`.
 
+Data, models and training
+
 * :mod:`mlcore.data`: image data sets as arrays (MNIST subset, digits, MNIST, CIFAR-10).
+* :mod:`mlcore.partition`: partitions of a labelled data set among clients (IID, Dirichlet
+  label skew, shards).
 * :mod:`mlcore.models`: LeNet-5, ResNet-20.
 * :mod:`mlcore.training`: training / evaluation loops with explicit randomness, on any device.
-* :mod:`mlcore.rng`, :mod:`mlcore.params`, :mod:`mlcore.device`: named seed streams, declared
-  parameter constraints, the device choice.
+* :mod:`mlcore.rng`: one root seed per run, named child seed streams (``SeedStreams``).
+* :mod:`mlcore.params`: parameters dataclasses with declared constraints, help and units.
+* :mod:`mlcore.device`: the device choice (``auto``, ``cpu``, ``cuda``, ``cuda:N``).
+
+Methods
+
 * :mod:`mlcore.quantization`: BSQ bit-level sparsity quantization (arXiv:2102.10462),
   uniform quantization.
+* :mod:`mlcore.attacks`: evasion attacks under an explicit threat model (FGSM, PGD with BPDA,
+  transfer, Square), wrapping the Adversarial Robustness Toolbox.
 * :mod:`mlcore.robust`: quantization and adversarial loss, boundary-based retraining and the
-  nonlinear input mapping (arXiv:2012.14965), on the attacks of :mod:`mlcore.attacks`.
-* :mod:`mlcore.registry`, :mod:`mlcore.runner`, :mod:`mlcore.records`: every result declares
-  itself once (:mod:`mlcore.experiments`); the runner runs it over seeds on a device and writes
-  its typed run record (``python -m mlcore list``, ``python -m mlcore <result> --help``).
+  nonlinear input mapping (arXiv:2012.14965).
+* :mod:`mlcore.federated`: FedAvg as a solver (``start`` / ``step`` / ``run``), client-update
+  transforms, server aggregation rules, a Flower adapter.
+
+Results
+
+* :mod:`mlcore.registry`: every result declares itself once (one module of
+  :mod:`mlcore.experiments`: ``bsq``, ``boundary``).
+* :mod:`mlcore.runner`: runs a result over seeds on a device (seed streams, resumable steps,
+  stage timing) and writes its record (``python -m mlcore list``,
+  ``python -m mlcore <result> --help``).
+* :mod:`mlcore.records`: typed run records (parameters, per-seed metrics, derived seeds,
+  versions), their JSON round trip and where they live.
 """
 
 __version__ = "0.1.0"
