@@ -17,8 +17,9 @@ Closed forms used here (the reason this does not call a general eigen-solver whe
   biquadratic when its odd coefficients vanish (the paper's two orientations), otherwise the
   Aberth-Ehrlich iteration (the companion matrix's eigenvalues where it does not converge),
   the smallest two recomputed by deflation when the magnitudes differ by orders, and all
-  polished by Newton steps on ``det(h(k) - eps)`` evaluated from the matrix entries. At generic angles all this happens in the shifted
-  momentum of :func:`._frame.transport_frame` (light masses, fast velocities).
+  polished by Newton steps on ``det(h(k) - eps)`` evaluated from the matrix entries. At
+  generic angles all this happens in the shifted momentum of :func:`._frame.transport_frame`
+  (light masses, fast velocities).
 * Nearly coincident roots (grazing channels at the edge of a Fermi contour, band crossings,
   the semi-Dirac node) are solved as pairs, see :mod:`._pairs`. A grazing channel carries no
   current: a double root is one outgoing and one incoming mode without current, and an

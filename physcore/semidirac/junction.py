@@ -231,7 +231,19 @@ class NSJunction:
             outgoing quasiparticle currents, so ``R_ee + R_he + T = 1`` is a real check),
             unit-current amplitudes, the reflected modes' group-velocity angles, retro or
             specular Andreev reflection, and pseudo-spin textures; see
-            :class:`~physcore.semidirac.observables.ScatteringResult`.
+            :class:`~physcore.semidirac.observables.ScatteringResult`. At and beyond the
+            edge of the Fermi contour a grazing channel (group velocity below 1e-5 of the
+            velocity scale) carries no current and is not listed as incoming.
+
+        Warns
+        -----
+        PrecisionWarning
+            When ``R_ee + R_he + T - 1`` exceeds 1e-6 for some incoming channel.
+
+        Raises
+        ------
+        ValueError
+            When it exceeds 1e-2, or the mode matching fails: the parameters are out of reach.
         """
         from .observables import scattering
 

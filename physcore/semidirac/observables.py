@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +16,11 @@ import xarray as xr
 from .._validation import finite_real, nonnegative_real
 from . import _kernels
 from ._modes import HOLE
+from ._precision import (
+    PrecisionWarning,
+    check_conductance_precision,
+    check_scattering_conservation,
+)
 from ._quadrature import transverse_grid
 from ._system import finalize
 from .models import PARAMETER_LIMIT
@@ -122,7 +126,11 @@ def scattering(junction, energy: float, q: float) -> ScatteringResult:
     res = _kernels.scatter_point(energy, q, *fin.args())
     status, n_in, k_in, psi_in, n_out, k_out, psi_out, spec_out, prop_out, r = res[:10]
     if status != _kernels.STATUS_OK:
-        raise RuntimeError(f"mode matching failed at energy={energy}, q={q} (status {status})")
+        raise ValueError(
+            f"scattering: the mode matching failed at energy={energy:g}, q={q:g} (status "
+            f"{status}) for {junction!r}; these parameters are out of the solver's reach (mass, "
+            "velocity, mu, gap, U0, delta or the barrier differ by too many orders of magnitude)"
+        )
     n = fin.hc.shape[2]
     inc_angle = np.empty(n_in)
     spin_in = np.empty((n_in, 3))
@@ -155,7 +163,7 @@ def scattering(junction, energy: float, q: float) -> ScatteringResult:
             kinds.append("normal-incidence")
         else:
             kinds.append("retro" if np.sign(vy_out[j]) != np.sign(vy_in[i]) else "specular")
-    return ScatteringResult(
+    result = ScatteringResult(
         energy=energy,
         q=q,
         incoming_momentum=k_in.real.copy(),
@@ -172,6 +180,8 @@ def scattering(junction, energy: float, q: float) -> ScatteringResult:
         pseudospin_incoming=spin_in,
         pseudospin_reflected=spin_out,
     )
+    check_scattering_conservation(junction, result)
+    return result
 
 
 def _check_bias(bias) -> np.ndarray:
@@ -265,16 +275,8 @@ def btk_integrals(
 
 #: Gauss-Legendre nodes of the thermal average (see ``_thermal_nodes``)
 THERMAL_NODES = 48
-#: estimated relative error of G above which conductance() warns (PrecisionWarning) ...
-WARN_RELATIVE_ERROR = 1e-6
-#: ... and above which it raises ValueError instead of returning the number
-MAX_RELATIVE_ERROR = 1e-2
 #: |E| = gap exactly is evaluated at E^2 = gap^2 (1 - GAP_EDGE_SHIFT) (see _gap_edge)
 GAP_EDGE_SHIFT = 1e-15
-
-
-class PrecisionWarning(RuntimeWarning):
-    """The conductance is returned, but its estimated relative error exceeds 1e-6."""
 
 
 def _thermal_nodes(temperature: float) -> tuple[np.ndarray, np.ndarray]:
@@ -347,7 +349,7 @@ def conductance(
     if g_ref is not None:
         g_ref, error_ref = average(g_ref), average(error_ref)
     relative = _relative_error(g, error, g_ref, error_ref, average(main.channels))
-    _check_precision(junction, bias, relative, g, error)
+    check_conductance_precision(junction, bias, relative, g, error)
     return labelled_conductance(
         junction,
         bias,
@@ -397,31 +399,6 @@ def _check_failures(junction, energies: np.ndarray, parts) -> None:
             "parameters are out of the solver's reach (mass, velocity, mu, gap, U0, delta "
             "or the barrier differ by too many orders of magnitude)"
         )
-
-
-def _check_precision(junction, bias, relative, g, error) -> None:
-    """Warn or raise when the estimated relative error of G is large (see conductance)."""
-    worst = int(np.argmax(relative))
-    if not relative[worst] > WARN_RELATIVE_ERROR:
-        return
-    detail = (
-        f"at bias = {bias[worst]:g} the estimated relative error of G is {relative[worst]:.1e} "
-        f"(G = {g[worst]:.3e} e^2/h per width, error bound {error[worst]:.1e}) for {junction!r}"
-    )
-    if junction.gap > 0 and abs(bias[worst]) == junction.gap:
-        detail += (
-            ": at |bias| = gap exactly the coherence peak (width ~ gap / Z^4 behind a barrier "
-            "of strength Z) is narrower than the solver resolves; evaluate just off the gap"
-        )
-    else:
-        detail += (
-            ": rounding in the scattering probabilities (the current-conservation violation "
-            "per channel) is comparable to G, which is many orders of magnitude below the "
-            "number of open channels, as behind a very strong barrier (lower Z or chi)"
-        )
-    if relative[worst] > MAX_RELATIVE_ERROR:
-        raise ValueError(f"conductance: bias/barrier out of reach: {detail}")
-    warnings.warn(f"conductance: precision lost: {detail}", PrecisionWarning, stacklevel=4)
 
 
 def check_conductance_options(bias, temperature, normalize, n_modes):
