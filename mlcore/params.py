@@ -264,4 +264,3 @@ class Params:
     def replace(self, **changes):
         """A copy with ``changes`` applied (checked, unknown names refused)."""
         return type(self).from_dict({**self.to_dict(), **changes})
-
