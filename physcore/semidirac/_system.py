@@ -17,7 +17,7 @@ case: ``chi = Z v_F / v``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -113,10 +113,30 @@ def fermi_velocity(model, theta: float, mu: float) -> float:
     return best
 
 
+#: delta whose band-touching momenta sqrt(2 m |delta|) lie below this fraction of the momentum
+#: scale is set to zero (100 times the kernels' tolerance on Im k; see _without_negligible_delta)
+NEGLIGIBLE_NODE_SPLITTING = 1e-10
+
+
+def _without_negligible_delta(model, q_scale: float):
+    """``model`` with ``delta = 0`` when its two nodes, at k_a = +-sqrt(2 m delta) (gapped at
+    +-i sqrt(2 m |delta|) for delta < 0), are closer than NEGLIGIBLE_NODE_SPLITTING q_scale.
+
+    The kernels cannot tell such roots from the double root at delta = 0 (at the edge of the
+    Fermi contour the four roots then form one cluster), so they would misclassify the modes;
+    the change moves no momentum by more than that fraction of the momentum scale.
+    """
+    delta = getattr(model, "delta", 0.0)
+    if delta != 0 and 2.0 * model.mass * abs(delta) <= (NEGLIGIBLE_NODE_SPLITTING * q_scale) ** 2:
+        return replace(model, delta=0.0)
+    return model
+
+
 def finalize(junction) -> FinalizedJunction:
     """Arrays for the kernels; raises ValueError for barriers the model cannot take."""
-    model, theta = junction.model, junction.theta
+    theta = junction.theta
     q_scale = momentum_scale(junction)
+    model = _without_negligible_delta(junction.model, q_scale)
     hc = polynomial_coefficients(model, theta, q_scale)
     n = hc.shape[2]
     h1, h2 = hc[1, 0], hc[2, 0]

@@ -128,3 +128,22 @@ def test_node_energy(orientation, delta, energy):
     if orientation == "quadratic" and delta == 0.0 and energy > 0:
         # the hole at the node is evanescent for every q != 0 and carries nothing at q = 0
         assert junction.scattering(energy, 0.0).andreev_probability[0] == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("delta", [1.2494659554967908e-166, 1e-30, -1e-24, -1e-30, -1e-166])
+@pytest.mark.parametrize("orientation", [90.0, 0.0, 45.0])
+def test_negligible_delta_at_the_contour_edge(delta, orientation):
+    """Nodes split by less than 1e-10 of the momentum scale, at q = q_max: the four roots form
+    one cluster (found by hypothesis: delta = 1.25e-166, 90 degrees, E = 0, q = q_max gave
+    'mode matching failed'). They are matched as delta = 0, and the answer is that of delta = 0
+    to rounding."""
+    for mu, energy in [(1.0, 0.0), (3.0, 0.5)]:
+        results = []
+        for d in (delta, 0.0):
+            model = semidirac.SemiDirac(mass=1.0, velocity=1.0, delta=d)
+            junction = semidirac.NSJunction(model, orientation, mu=mu, gap=1.0)
+            q_max = model.fermi_q_extent([mu + energy], junction.theta)[0, 0]
+            results.append([junction.scattering(energy, f * q_max) for f in (1.0, 1 - 1e-12)])
+        for tiny, zero in zip(*results):
+            assert np.abs(tiny.conservation_error).max(initial=0.0) < 1e-10
+            np.testing.assert_allclose(tiny.andreev_probability, zero.andreev_probability, atol=1e-9)
