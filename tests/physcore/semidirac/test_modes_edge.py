@@ -146,4 +146,6 @@ def test_negligible_delta_at_the_contour_edge(delta, orientation):
             results.append([junction.scattering(energy, f * q_max) for f in (1.0, 1 - 1e-12)])
         for tiny, zero in zip(*results):
             assert np.abs(tiny.conservation_error).max(initial=0.0) < 1e-10
-            np.testing.assert_allclose(tiny.andreev_probability, zero.andreev_probability, atol=1e-9)
+            np.testing.assert_allclose(
+                tiny.andreev_probability, zero.andreev_probability, atol=1e-9
+            )
