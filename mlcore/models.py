@@ -1,4 +1,5 @@
-"""Network architectures: LeNet-5 and a CIFAR-style ResNet-20.
+"""Network architectures: LeNet-5, a CIFAR-style ResNet-20, and the two networks of the
+gradient-inversion literature (DLG's sigmoid LeNet and Inverting Gradients' ConvNet).
 
 Shapes
 ------
@@ -9,10 +10,12 @@ n_classes)`` logits. Their weight-carrying layers are plain :class:`torch.nn.Con
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-__all__ = ["LeNet5", "ResNet20", "make_model"]
+__all__ = ["LeNet5", "ResNet20", "DLGLeNet", "ConvNet", "make_model"]
 
 
 class LeNet5(nn.Module):
@@ -92,6 +95,75 @@ class ResNet20(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.blocks(self.stem(x)))
+
+
+class DLGLeNet(nn.Module):
+    """The network of "Deep Leakage from Gradients" (Zhu, Liu, Han, NeurIPS 2019), as in its
+    reference code and Soteria's DLG notebook (github.com/jeremy313/Soteria, ``Defend_DLG``).
+
+    Four 5x5 convolutions with 12 channels, padding 2 and strides 2, 2, 1, 1, each followed by
+    a sigmoid; one linear layer from the ``12 * s * s`` flattened features (``s =
+    ceil(ceil(image_size / 2) / 2)``: 588 for 28 x 28, 768 for 32 x 32) to ``n_classes``.
+    Every weight and bias is drawn uniformly from [-0.5, 0.5] (from torch's global generator,
+    like any torch initialisation: seed it with :func:`mlcore.rng.global_rng_seeded`). The
+    sigmoids make the network twice differentiable everywhere, which DLG's second-order
+    matching needs.
+    """
+
+    def __init__(self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28):
+        super().__init__()
+        if image_size < 4:
+            raise ValueError(f"image_size must be >= 4 for DLGLeNet, got {image_size}")
+        layers: list[nn.Module] = []
+        c_in = in_channels
+        for stride in (2, 2, 1, 1):
+            layers += [nn.Conv2d(c_in, 12, 5, padding=2, stride=stride), nn.Sigmoid()]
+            c_in = 12
+        self.body = nn.Sequential(*layers, nn.Flatten())
+        side = math.ceil(math.ceil(image_size / 2) / 2)
+        self.fc = nn.Linear(12 * side * side, n_classes)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(-0.5, 0.5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.body(x))
+
+
+class ConvNet(nn.Module):
+    """The ConvNet of Inverting Gradients (Geiping et al. 2020, ``inversefed.nn.models``), as
+    Soteria's GS experiment uses it, with its width as a parameter.
+
+    Blocks conv 3x3 (padding 1) - BatchNorm - ReLU with ``w, 2w, 2w, 4w, 4w, 4w`` channels, a
+    3x3 max-pool, two more ``4w`` blocks, a 3x3 max-pool, flatten and one linear layer. (The
+    reference lists a seventh ``4w`` block under a name it reuses, so only six precede the
+    first pool; we follow what it runs.) For 32 x 32 input and ``width = 64`` the
+    representation has ``4w * 3 * 3 = 2304`` features, as in the reference; for 28 x 28 it has
+    ``4w * 3 * 3`` too (28 -> 9 -> 3 after the pools).
+    """
+
+    def __init__(
+        self, in_channels: int = 1, n_classes: int = 10, image_size: int = 28, width: int = 64
+    ):
+        super().__init__()
+        if width < 1:
+            raise ValueError(f"width must be >= 1, got {width}")
+        side = (image_size // 3) // 3
+        if side < 1:
+            raise ValueError(f"image_size must be >= 9 for ConvNet, got {image_size}")
+        blocks: list[nn.Module] = []
+        c_in = in_channels
+        for i, factor in enumerate((1, 2, 2, 4, 4, 4, 4, 4)):
+            c_out = factor * width
+            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
+            if i in (5, 7):
+                blocks.append(nn.MaxPool2d(3))
+            c_in = c_out
+        self.body = nn.Sequential(*blocks, nn.Flatten())
+        self.fc = nn.Linear(c_in * side * side, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.body(x))
 
 
 def make_model(name: str, *, in_channels: int, n_classes: int, image_size: int) -> nn.Module:

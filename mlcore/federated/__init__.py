@@ -26,7 +26,15 @@ Example
 """
 
 from .aggregation import AggregationRule, CoordinateMedian, WeightedMean
-from .client import BatchSchedule, Client, ClientTask, ClientUpdate, LocalTraining, local_update
+from .client import (
+    BatchSchedule,
+    Client,
+    ClientTask,
+    ClientUpdate,
+    LocalContext,
+    LocalTraining,
+    local_update,
+)
 from .fedavg import FedAvg, FedAvgOptions, FedAvgResult, RoundRecord, apply_aggregate
 from .transforms import ClientTransform, Compose, UpdateTransform
 
@@ -40,6 +48,7 @@ __all__ = [
     "LocalTraining",
     "ClientTask",
     "ClientUpdate",
+    "LocalContext",
     "BatchSchedule",
     "local_update",
     "ClientTransform",

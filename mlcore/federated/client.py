@@ -31,6 +31,7 @@ __all__ = [
     "Client",
     "ClientTask",
     "ClientUpdate",
+    "LocalContext",
     "BatchSchedule",
     "SHARE_KINDS",
     "local_update",
@@ -174,6 +175,32 @@ class ClientTask:
 
 
 @dataclass(frozen=True, eq=False)
+class LocalContext:
+    """What only the client knows when it shares an update: the data behind it and the model
+    it started from. Client-update transforms that need the data (Soteria's representation
+    scores, per-sample clipping for differential privacy) read it here; it never leaves the
+    client (the simulation drops it before aggregation).
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        A private copy of the global model the round started from, in training mode; a
+        transform may use it (e.g. for gradients with respect to the inputs) but must not rely
+        on its ``.grad`` fields.
+    X, y : torch.Tensor
+        ``"gradient"`` shares: the mini-batch whose gradient is shared. ``"delta"`` shares: all
+        of the client's samples.
+    loss_fn : callable
+        ``loss_fn(logits, targets)``, the client's training loss.
+    """
+
+    model: nn.Module
+    X: torch.Tensor
+    y: torch.Tensor
+    loss_fn: LossFn
+
+
+@dataclass(frozen=True, eq=False)
 class ClientUpdate:
     """Exactly what one client shares with the server in one round.
 
@@ -193,6 +220,9 @@ class ClientUpdate:
         reproduces centralized training bit for bit.
     loss : float
         Mean training loss over the local steps.
+    context : LocalContext or None
+        The client's private data and starting model, for transforms; ``None`` once the update
+        has left the client.
     """
 
     client: int
@@ -200,6 +230,7 @@ class ClientUpdate:
     kind: str
     tensors: dict[str, torch.Tensor]
     loss: float
+    context: LocalContext | None = dataclasses.field(default=None, repr=False)
 
     def replace(self, **changes) -> ClientUpdate:
         """A copy with ``changes`` (e.g. ``tensors=...``): what a transform returns."""
@@ -227,8 +258,7 @@ def _train_steps(model, training, batches, X, y, loss_fn) -> float:
     return total / count
 
 
-def _batch_gradient(model, batches, X, y, loss_fn) -> tuple[dict[str, torch.Tensor], float]:
-    (position,) = list(batches)
+def _batch_gradient(model, position, X, y, loss_fn) -> tuple[dict[str, torch.Tensor], float]:
     model.zero_grad(set_to_none=True)
     loss = loss_fn(model(X[position]), y[position])
     loss.backward()
@@ -285,12 +315,15 @@ def local_update(
     model.train()
     with global_rng_seeded(task.round_seed):
         if kind == "gradient":
-            tensors, loss = _batch_gradient(model, batches, X, y, loss_fn)
+            (position,) = list(batches)
+            tensors, loss = _batch_gradient(model, position, X, y, loss_fn)
+            context = LocalContext(model, X[position], y[position], loss_fn)
         else:
+            context = LocalContext(copy.deepcopy(model), X[index], y[index], loss_fn)
             loss = _train_steps(model, training, batches, X, y, loss_fn)
             start, end = global_model.state_dict(), model.state_dict()
             tensors = {
                 k: end[k].detach().double() - start[k].detach().double()
                 for k in shared_keys(global_model, kind)
             }
-    return ClientUpdate(task.client, client.n_samples, kind, tensors, loss)
+    return ClientUpdate(task.client, client.n_samples, kind, tensors, loss, context)

@@ -143,13 +143,14 @@ def shared_update(
     transform: UpdateTransform | None,
 ) -> ClientUpdate:
     """:func:`~mlcore.federated.client.local_update` followed by the client-update transform,
-    whose ``torch.Generator`` is seeded from ``task.round_seed``: what leaves the client."""
+    whose ``torch.Generator`` is seeded from ``task.round_seed``: what leaves the client (its
+    private :class:`~mlcore.federated.client.LocalContext` removed)."""
     update = local_update(client, task, global_model, X, y, kind=kind, loss_fn=loss_fn)
-    if transform is None:
-        return update
-    seed = seed_from(np.random.SeedSequence(task.round_seed, spawn_key=(2,)))
-    generator = torch.Generator().manual_seed(seed)
-    return check_transformed(update, transform(update, generator), transform)
+    if transform is not None:
+        seed = seed_from(np.random.SeedSequence(task.round_seed, spawn_key=(2,)))
+        generator = torch.Generator().manual_seed(seed)
+        update = check_transformed(update, transform(update, generator), transform)
+    return update.replace(context=None)
 
 
 def _as_tensor(name: str, value) -> torch.Tensor:
