@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torchmetrics.functional import peak_signal_noise_ratio, structural_similarity_index_measure
+from torchmetrics.functional.image import (
+    peak_signal_noise_ratio,
+    structural_similarity_index_measure,
+)
 
 __all__ = ["ReconstructionMetrics", "reconstruction_metrics"]
 

@@ -10,6 +10,7 @@ the first :class:`torch.nn.Linear` in module order unless one is named
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import torch
@@ -81,19 +82,27 @@ def representation_fn(
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """``x -> r``: the defended layer's input, shape ``(B, D)``, as a pure function of ``x``.
 
-    The forward pass runs through :func:`torch.func.functional_call` with the parameters
-    detached (no parameter graph is built) and copies of the buffers, so BatchNorm running
-    statistics of ``model`` are never updated: the model's forward pass is left as it was.
+    Runs a private copy of ``model`` with its parameters frozen (no parameter graph is built)
+    in the same train/eval mode; BatchNorm layers in training mode stop tracking running
+    statistics in the copy (their output, from the batch statistics, is unchanged), so the
+    function has no side effect and ``torch.func`` transforms may map over it. ``model``
+    itself is never touched.
     """
-    name, module = defended_layer(model, layer)
-    params = {k: v.detach() for k, v in model.named_parameters()}
-    buffers = {k: v.clone() for k, v in model.named_buffers()}
+    name, _ = defended_layer(model, layer)
+    twin = copy.deepcopy(model)
+    for p in twin.parameters():
+        p.requires_grad_(False)
+    for m in twin.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.training:
+            m.track_running_stats = False
+            m.running_mean = m.running_var = m.num_batches_tracked = None
+    module = twin.get_submodule(name)
 
     def forward(x: torch.Tensor) -> torch.Tensor:
         captured: list[torch.Tensor] = []
         handle = module.register_forward_hook(lambda _m, inputs, _out: captured.append(inputs[0]))
         try:
-            torch.func.functional_call(model, {**params, **buffers}, (x,))
+            twin(x)
         finally:
             handle.remove()
         (r,) = captured if len(captured) == 1 else (None,)
@@ -105,6 +114,7 @@ def representation_fn(
             )
         return r
 
+    forward.model = twin
     return forward
 
 

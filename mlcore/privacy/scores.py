@@ -96,7 +96,7 @@ def representation_jacobian(
     fn = representation_fn(model, layer)
     if method == "loop":
         return _loop_jacobian(fn, x)
-    r, activations = _activation_size(model, fn, x)
+    r, activations = _activation_size(fn.model, fn, x)
     D = r.shape[1]
     n_products = D if method == "batched" else x.numel()
     if chunk_size is None:
