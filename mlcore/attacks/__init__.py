@@ -9,6 +9,8 @@ count every query (:class:`QueryCounter`).
 * white box: :class:`FGSM`, :class:`PGD` (random start; BPDA through an input mapping);
 * transfer: :class:`TransferAttack` (crafted on a surrogate, the target never queried);
 * score-based black box: :class:`SquareAttack` under a per-image query budget;
+* gradient inversion (federated learning): :class:`DLG`, :class:`InvertingGradients`, the
+  adaptive attack (``exclude=adaptive_exclude(...)``) and iDLG :func:`infer_labels`;
 * interfaces for later results: :class:`GradientInversionAttack`, :class:`PoisoningAttack`;
 * :func:`check_attack`: the contract as a conformance check for new attacks' tests.
 
@@ -22,6 +24,15 @@ from ._state import preserved_mode
 from .base import Attack, AttackResult, art_classifier
 from .checks import check_attack
 from .gradient import FGSM, PGD, mapping_preprocessor
+from .inversion import (
+    DLG,
+    DLGOptions,
+    InversionResult,
+    InvertingGradients,
+    InvertingGradientsOptions,
+    adaptive_exclude,
+    infer_labels,
+)
 from .protocols import GradientInversionAttack, PoisoningAttack
 from .query import QueryBudgetExceeded, QueryCounter, SquareAttack
 from .threat import ThreatModel, check_images, perturbation_norms, project
@@ -41,6 +52,13 @@ __all__ = [
     "QueryCounter",
     "QueryBudgetExceeded",
     "GradientInversionAttack",
+    "DLG",
+    "DLGOptions",
+    "InvertingGradients",
+    "InvertingGradientsOptions",
+    "InversionResult",
+    "adaptive_exclude",
+    "infer_labels",
     "PoisoningAttack",
     "art_classifier",
     "mapping_preprocessor",
