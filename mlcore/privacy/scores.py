@@ -188,6 +188,7 @@ def pseudo_inverse_scores(
     x: torch.Tensor,
     layer: str | None = None,
     *,
+    method: str = "batched",
     chunk_size: int | None = None,
 ) -> torch.Tensor:
     """The paper's score ``sum_b ||r_{b f} J_b^+ e_f||`` of each representation element.
@@ -205,7 +206,7 @@ def pseudo_inverse_scores(
     torch.Tensor
         Shape ``(D,)``, float64.
     """
-    r, grads = representation_jacobian(model, x, layer, chunk_size=chunk_size)
+    r, grads = representation_jacobian(model, x, layer, method=method, chunk_size=chunk_size)
     J = grads.flatten(2).double().permute(1, 0, 2)  # (B, D, N)
     pinv = torch.linalg.pinv(J, rtol=pinv_rtol(grads))  # (B, N, D)
     columns = torch.linalg.vector_norm(pinv, dim=1)  # (B, D): ||J_b^+ e_f||

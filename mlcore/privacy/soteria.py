@@ -66,6 +66,11 @@ class SoteriaOptions(Params):
     max_samples: int = parameter(
         32, Interval(int, 1, None), "'delta' shares: samples the scores use", unit="samples"
     )
+    method: str = parameter(
+        "auto",
+        Options("auto", "batched", "forward", "loop"),
+        "how dr/dX is computed (same scores); auto: forward when B N <= 2 D, else batched",
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +189,7 @@ def soteria_defend(
     gradients : mapping of str to torch.Tensor
         The share (gradient or weight change), keyed like the model's ``state_dict``.
     options : SoteriaOptions or mapping, optional
-        Pruning rate, layer, offset, score.
+        Pruning rate, layer, offset, score, method.
 
     Returns
     -------
@@ -192,13 +197,16 @@ def soteria_defend(
     """
     options = _as_options(options)
     check_gradients(model, gradients)
-    name, _ = defended_layer(model, options.layer)
+    name, module = defended_layer(model, options.layer)
     x = check_images(x)
+    method = options.method
+    if method == "auto":  # forward mode is ~3x cheaper per product on CPU (bench_soteria)
+        method = "forward" if x.numel() <= 2 * module.in_features else "batched"
     if options.score == "reference":
-        scores = soteria_scores(model, x, name, offset=options.offset)
+        scores = soteria_scores(model, x, name, offset=options.offset, method=method)
         mask = soteria_mask(scores, options.pruning_rate)
     else:
-        scores = pseudo_inverse_scores(model, x, name)
+        scores = pseudo_inverse_scores(model, x, name, method=method)
         # prune the LARGEST paper scores: the same percentile rule on the negated scores
         mask = soteria_mask(-scores, options.pruning_rate)
     masked = mask_gradient(gradients, name, mask)

@@ -124,6 +124,9 @@ def test_batched_scores_equal_reference_loop(batch, make):
             assert torch.equal(soteria_mask(scores, rate), soteria_mask(loop, rate))
     small_chunks = soteria_scores(model, x, chunk_size=7)
     torch.testing.assert_close(small_chunks, loop, rtol=1e-5, atol=1e-8)
+    g = gradients(model, x, labels(batch))
+    masks = [soteria_defend(model, x, g, {"method": m}).mask for m in ("auto", "loop")]
+    assert torch.equal(masks[0], masks[1])
 
 
 def test_mask_prunes_smallest_scores_at_the_rate():
