@@ -65,8 +65,15 @@ def conv_operator_norm_bound(conv: nn.Conv2d, input_size: tuple[int, int]) -> fl
     Largest singular value over the 2-D DFT frequencies of the kernel on an ``(H + 2p_h + k_h)
     x (W + 2p_w + k_w)`` grid: the norm of the circular convolution of which the zero-padded,
     strided one is a restriction (Sedghi et al. 2019)."""
-    if conv.groups != 1 or conv.padding_mode != "zeros" or isinstance(conv.padding, str):
-        raise ValueError(f"cannot bound {conv!r}: only groups=1, zero padding given as integers")
+    if (
+        conv.groups != 1
+        or conv.padding_mode != "zeros"
+        or isinstance(conv.padding, str)
+        or tuple(conv.dilation) != (1, 1)
+    ):
+        raise ValueError(
+            f"cannot bound {conv!r}: only groups=1, dilation 1, zero padding given as integers"
+        )
     (kh, kw), (ph, pw) = conv.kernel_size, conv.padding
     grid = (input_size[0] + 2 * ph + kh, input_size[1] + 2 * pw + kw)
     spectrum = torch.fft.fft2(conv.weight.detach().double(), s=grid)  # (out, in, *grid)
