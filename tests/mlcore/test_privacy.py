@@ -419,3 +419,12 @@ def test_reconstruction_metrics():
         reconstruction_metrics(x, x[:2])
     with pytest.raises(ValueError, match="11 x 11"):
         reconstruction_metrics(images(1), images(1))
+
+
+def test_soteria_on_a_delta_share_zeroes_the_pruned_columns_of_the_weight_change():
+    update = client_update(dlg_lenet(), share="delta")
+    out = Soteria({"pruning_rate": 50, "max_samples": 4})(update, torch.Generator().manual_seed(0))
+    zero_columns = (out.tensors["fc.weight"] == 0).all(dim=0)
+    assert int(zero_columns.sum()) == 24  # half of the 48 elements of DLGLeNet at 8 x 8
+    kept = ~zero_columns
+    assert torch.equal(out.tensors["fc.weight"][:, kept], update.tensors["fc.weight"][:, kept])
