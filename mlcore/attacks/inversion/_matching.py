@@ -16,6 +16,7 @@ from torch import nn
 
 from ...params import Interval, ParamSpec, SequenceOf, check_value
 from ...training import model_device
+from .._state import preserved_mode
 
 __all__ = ["MAX_IMAGES", "MatchingProblem", "adaptive_exclude", "total_variation"]
 
@@ -153,9 +154,9 @@ class MatchingProblem:
 
     def _n_classes(self, owner: str) -> int:
         x = torch.zeros((1, *self.image_shape), device=self.device, dtype=self.dtype)
-        try:
-            with torch.no_grad():
-                logits = copy.deepcopy(self.model).eval()(x)
+        try:  # eval: a batch of one may not pass BatchNorm in training mode
+            with preserved_mode(self.model), torch.no_grad():
+                logits = self.model.eval()(x)
         except RuntimeError as error:
             raise ValueError(
                 f"{owner}.image_shape {self.image_shape} does not fit the model: {error}"
