@@ -192,12 +192,18 @@ def test_dlg_soft_label_runs_on_a_batch(lenet, mnist):
 
 
 def test_restarts_keep_the_best(convnet, mnist):
+    # the first of three restarts is the single-restart run (same generator, drawn first),
+    # so the best of three matches at least as well
     x, y = mnist[0][6:7], mnist[1][6:7]
     shared = shared_gradient(convnet, x, y)
-    opts = InvertingGradientsOptions(iterations=3, restarts=3)
-    best = InvertingGradients(opts).run(convnet, shared, y, 1, SHAPE, rng=0)
-    assert best.evaluations == 3 * 4
-    assert best.matching_loss <= best.loss_history[-1] + 0.05  # the returned trial's own loss
+    one, three = (
+        InvertingGradients(InvertingGradientsOptions(iterations=3, restarts=r)).run(
+            convnet, shared, y, 1, SHAPE, rng=0
+        )
+        for r in (1, 3)
+    )
+    assert three.evaluations == 3 * one.evaluations == 3 * 4
+    assert three.matching_loss <= one.matching_loss
 
 
 def _errors_cases(lenet, shared):
