@@ -122,17 +122,19 @@ def _gaps(prediction: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def _greedy_radius(C: np.ndarray, V: np.ndarray, prediction, gap, n_classes: int) -> np.ndarray:
     """Finite Aggregation's greedy count with users as buckets, vectorized over points."""
     n = V.shape[1]
-    weight = C.sum(axis=0).astype(np.int64)[:, None]  # (N, 1)
-    # float64 BLAS products are exact for these small integer counts (< 2**53)
-    Ct = C.T.astype(np.float64)
-    # per-user votes for class c: U_c[j, p] = sum_i C[i, j] [V[i, p] = c]
-    for_pred = (Ct @ (V == prediction[None, :]).astype(np.float64)).astype(np.int64)
+    Cf = C.astype(np.float32)  # float32 BLAS products are exact for counts < 2**24
+    Vt = V.T  # (n, M): the user axis ends up last, contiguous for the sort
+    # swings are at most 2 M: int16 when that fits (a faster sort), else int32
+    small = np.int16 if 2 * C.shape[0] < np.iinfo(np.int16).max else np.int32
+    weight = C.sum(axis=0).astype(small)[None, :]  # (1, N)
+    # per point and user, sub-models of the user voting class c: (Vt == c) @ C
+    for_pred = ((Vt == prediction[:, None]).astype(np.float32) @ Cf).astype(small)
     radius = np.full(n, C.shape[1], dtype=np.int64)
     for c in range(n_classes):
-        against = (Ct @ (V == c).astype(np.float64)).astype(np.int64)
-        swing = -np.sort(-(weight + for_pred - against), axis=0)  # (N, n), largest first
-        within = (np.cumsum(swing, axis=0) <= gap[:, c][None, :]).sum(axis=0)
         rival = prediction != c
+        against = ((Vt == c).astype(np.float32) @ Cf).astype(small)
+        swing = np.sort(weight + for_pred - against, axis=1)[:, ::-1]  # (n, N), largest first
+        within = (np.cumsum(swing, axis=1, dtype=np.int64) <= gap[:, c][:, None]).sum(axis=1)
         radius[rival] = np.minimum(radius[rival], within[rival])
     return radius
 

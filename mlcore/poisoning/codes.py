@@ -325,6 +325,11 @@ def anneal_code(
     """
     C = check_code(start, "start").copy()
     k = _check_k(k, C.shape[1])
+    _check_size("anneal_code", "iterations", iterations, 0)
+    if not (isinstance(temperature, int | float) and 0 <= temperature < math.inf):
+        raise ValueError(
+            f"anneal_code.temperature must be a float in [0, inf); got {temperature!r}"
+        )
     if math.comb(C.shape[1], k) > MAX_EXACT_SETS:
         raise ValueError(
             f"anneal_code: C(n_users, k) = {math.comb(C.shape[1], k)} user sets "

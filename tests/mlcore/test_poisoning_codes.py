@@ -155,6 +155,10 @@ def test_annealing_with_zero_moves_returns_the_start():
     assert (out.code == start).all() and out.objective == out.start_objective
     with pytest.raises(ValueError, match="k .* must be an integer in"):
         anneal_code(start, 9)
+    with pytest.raises(ValueError, match="anneal_code.temperature must be a float in"):
+        anneal_code(start, 2, temperature=-1.0)
+    with pytest.raises(ValueError, match="anneal_code.iterations must be"):
+        anneal_code(start, 2, iterations=-5)
 
 
 def test_random_selection_is_reproducible():

@@ -29,7 +29,14 @@ TINY = dict(
 def tiny_record(tmp_path_factory):
     out = tmp_path_factory.mktemp("coded")
     return run_result(
-        "coded_aggregation", TINY, seeds=(0,), device="cpu", threads=1, out_dir=out, progress=False
+        "coded_aggregation",
+        TINY,
+        seeds=(0, 1),
+        device="cpu",
+        threads=1,
+        out_dir=out,
+        record_path=out / "coded_aggregation.json",
+        progress=False,
     )
 
 
@@ -70,9 +77,10 @@ def test_tiny_pipeline_reports_every_code_consistently(tiny_record):
 @pytest.mark.slow
 def test_tiny_pipeline_is_reproducible(tiny_record):
     again = run_result(
-        "coded_aggregation", TINY, seeds=(0,), device="cpu", threads=1, progress=False
+        "coded_aggregation", TINY, seeds=(1,), device="cpu", threads=1, progress=False
     )
-    assert again.metrics == tiny_record.metrics
+    assert again.metrics[0] == tiny_record.metrics[1]
+    assert again.metrics[0] != tiny_record.metrics[0]  # another seed: other users, attackers
 
 
 @pytest.mark.parametrize(
@@ -101,3 +109,20 @@ def test_reference_record_is_typed_and_complete():
     assert all(math.isfinite(s.mean) for s in rec.spread().values())
     for m in rec.metrics:
         assert [c.code for c in m.codes][:3] == ["partition", "random_selection", "cyclic"]
+
+
+@pytest.mark.slow
+def test_validation_checks_read_the_typed_record(tiny_record, tmp_path, monkeypatch):
+    """Every poisoning check computes from a record read through its class (the tiny
+    two-seed record stands in for the committed one)."""
+    import validation.references.poisoning  # noqa: F401  (registers its checks)
+    from validation.registry import registered_checks
+
+    tiny_record.save(tmp_path / "coded_aggregation.json")
+    monkeypatch.setattr("mlcore.records.reference_runs_dir", lambda: tmp_path)
+    checks = [c for c in registered_checks() if c.group == "poisoning"]
+    assert len(checks) == 4
+    for item in checks:
+        outcome = item.compute()
+        assert math.isfinite(outcome.measured) and outcome.measured >= 0
+        assert "seeds [0, 1]" in outcome.note

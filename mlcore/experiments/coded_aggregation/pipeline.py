@@ -25,6 +25,7 @@ from ...poisoning import (
     is_disjunct,
     kautz_singleton_code,
     kautz_singleton_design_k,
+    majority_vote,
     partition_code,
     positive_tests,
     projective_plane_code,
@@ -163,7 +164,7 @@ def _code_metrics(name, C, votes, votes_trig, users: Users, p, threshold) -> Cod
     def certified(method):
         return tuple(float(a) for a in certified_accuracy(cert, y, ks, method=method))
 
-    vote_trig = certify(C, votes_trig, N_CLASSES, reach=[0]).prediction
+    vote_trig = majority_vote(votes_trig, N_CLASSES)[0]
     sub_asr = [attack_success_rate(v, users.triggered.y, p.target) for v in votes_trig]
     return CodeMetrics(
         code=name,
