@@ -3,7 +3,10 @@
 Plain arrays in and out: ``pack_columns`` turns a binary ``(M, N)`` matrix into ``(N, W)``
 uint64 words (bit ``i`` of column ``j`` is ``C[i, j]``), and ``max_union`` enumerates every
 set of ``k`` columns level by level (numpy, no Python loop over sets) to find the largest
-union, optionally counting how many sets attain it.
+union, optionally counting how many sets attain it. Written here rather than handed to an
+integer-program solver (scipy's HiGHS, used by :func:`mlcore.poisoning.codes.reach` for larger
+codes) because the annealing objective needs the *number* of maximal sets, and the disjunctness
+test many small searches, where enumeration is faster than a solver call.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ ours, labelled [DERIVED] in ``shared/papers/2101.08177.md`` section 4, and live 
   trains on (users of equal size);
 * worst-case reach ``T_k(C) = max_{|K| <= k} |union_{j in K} supp(j)|``: how many sub-models
   ``k`` malicious users can corrupt. Exact by exhaustive search over user sets for small codes
-  (:func:`reach`), otherwise the stated bound ``T_k <= min(M, sum of the k largest column
-  weights)``.
+  or by an integer program (scipy's HiGHS) within a time limit (:func:`reach`), otherwise the
+  stated bound ``T_k <= min(M, sum of the k largest column weights)``.
 
 Constructions: :func:`partition_code` (Deep Partition Aggregation),
 :func:`random_selection_code` (bagging without replacement), :func:`cyclic_code` (constant
@@ -119,13 +119,17 @@ class Reach:
     lower : int
         A reach actually attained by some user set (the greedy max-coverage set when not exact).
     exact : bool
-        True when every user set of size ``k`` was searched.
+        True when ``value`` is ``T_k`` itself.
+    method : str
+        How: ``"greedy"`` (the greedy set attains the bound), ``"enumeration"`` (every user set
+        of size ``k``), ``"milp"`` (an integer program solved to optimality) or ``"bound"``.
     """
 
     k: int
     value: int
     lower: int
     exact: bool
+    method: str = "bound"
 
 
 def _greedy_cover(C: np.ndarray, k: int) -> int:
@@ -136,13 +140,34 @@ def _greedy_cover(C: np.ndarray, k: int) -> int:
     return int(covered.sum())
 
 
-def reach(code, k: int, *, max_sets: int = MAX_EXACT_SETS) -> Reach:
-    """Worst-case reach ``T_k`` of ``k`` users: exact by exhaustive search when at most
-    ``max_sets`` user sets of size ``k`` exist, else the bound ``min(M, sum of the k largest
-    column weights)`` with the greedy max-coverage value as a lower bound.
+def _milp_reach(C: np.ndarray, k: int, time_limit: float) -> int | None:
+    """``T_k`` as the max-coverage integer program (HiGHS through scipy): maximise
+    ``sum_i z_i`` subject to ``z_i <= sum_j C[i, j] x_j``, ``sum_j x_j <= k``, ``x`` binary,
+    ``0 <= z <= 1``. ``None`` unless solved to proven optimality within ``time_limit`` s."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
 
-    Max coverage is NP-hard in general; the search enumerates the ``C(N, k)`` sets level by
-    level on bit-packed columns, dropping partial sets that cannot beat the greedy value.
+    M, N = C.shape
+    cover = np.hstack([-C.astype(float), np.eye(M)])  # z_i - sum_j C[i, j] x_j <= 0
+    budget = np.hstack([np.ones(N), np.zeros(M)])[None, :]
+    res = milp(
+        c=np.hstack([np.zeros(N), -np.ones(M)]),
+        constraints=[LinearConstraint(cover, -np.inf, 0), LinearConstraint(budget, 0, k)],
+        integrality=np.hstack([np.ones(N), np.zeros(M)]),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit, "mip_rel_gap": 0.0},
+    )
+    return int(round(-res.fun)) if res.status == 0 else None
+
+
+def reach(code, k: int, *, max_sets: int = MAX_EXACT_SETS, milp_time_limit: float = 10.0) -> Reach:
+    """Worst-case reach ``T_k`` of ``k`` users.
+
+    Exact by exhaustive search when at most ``max_sets`` user sets of size ``k`` exist (level
+    by level on bit-packed columns, dropping partial sets that cannot beat the greedy value),
+    else by the max-coverage integer program (scipy's HiGHS, at most ``milp_time_limit``
+    seconds; 0 skips it), else the stated bound ``min(M, sum of the k largest column
+    weights)`` with the greedy max-coverage value as a lower bound. Max coverage is NP-hard in
+    general.
     """
     C = check_code(code)
     M, N = C.shape
@@ -151,11 +176,14 @@ def reach(code, k: int, *, max_sets: int = MAX_EXACT_SETS) -> Reach:
     bound = int(min(M, weights[:k].sum()))
     greedy = _greedy_cover(C, k)
     if greedy == bound:
-        return Reach(k, bound, greedy, True)
+        return Reach(k, bound, greedy, True, "greedy")
     if math.comb(N, k) <= max_sets:
         value = max_union(pack_columns(C), k, weights=C.sum(axis=0), floor=greedy)
-        return Reach(k, int(value), int(value), True)
-    return Reach(k, bound, greedy, False)
+        return Reach(k, int(value), int(value), True, "enumeration")
+    value = _milp_reach(C, k, milp_time_limit) if milp_time_limit > 0 else None
+    if value is not None:
+        return Reach(k, value, value, True, "milp")
+    return Reach(k, bound, greedy, False, "bound")
 
 
 def reach_profile(code, k_max: int, *, max_sets: int = MAX_EXACT_SETS) -> tuple[Reach, ...]:

@@ -120,10 +120,21 @@ def test_exact_reach_equals_brute_force_on_small_codes():
             assert r.exact and r.value == brute_reach(C, k) and r.lower == r.value
 
 
+def test_integer_program_reach_equals_brute_force():
+    rng = np.random.default_rng(4)
+    for _ in range(8):
+        C = random_code(rng, 9, 8)
+        for k in (2, 3):
+            r = reach(C, k, max_sets=0)  # no enumeration: greedy or the integer program
+            assert r.exact and r.method in ("greedy", "milp") and r.value == brute_reach(C, k)
+
+
 def test_reach_falls_back_to_the_stated_bound():
     C = projective_plane_code(7)
-    r = reach(C, 5, max_sets=1000)
-    assert not r.exact and r.value == min(57, 5 * 8) and r.lower <= r.value
+    r = reach(C, 5, max_sets=1000, milp_time_limit=0)
+    assert not r.exact and r.method == "bound"
+    assert r.value == min(57, 5 * 8) and r.lower <= r.value
+    assert reach(C, 5, max_sets=1000).value == 36  # the integer program: 5 * 8 - C(5, 2)
     assert reach(C, 2).value == 15  # two points share exactly one line
     assert reach(C, 3).value == 22  # three collinear points: 24 - 3 + 1
 
