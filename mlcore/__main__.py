@@ -48,7 +48,7 @@ def _item_type(constraint):
 def _add_param(p: argparse.ArgumentParser, spec) -> None:
     flag = "--" + spec.name.replace("_", "-")
     default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
-    text = f"{spec.help}; {spec.describe()}; default {default}"
+    text = f"{spec.help}; {spec.describe()}; default {default}".replace("%", "%%")
     kw: dict = {"dest": spec.name, "default": argparse.SUPPRESS, "help": text}
     constraint = spec.constraint
     if isinstance(constraint, SequenceOf):
