@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from validation.references.quantization import _ms, _note, _pp, _record, _shortfall
+from validation.references._records import _ms, _note, _pp, _record, _shortfall
 from validation.registry import Outcome, Plot, Reference, check
 
 CITATION = (
