@@ -150,6 +150,34 @@ def test_transform_sees_exactly_what_the_client_shares(train):
             assert torch.equal(update.tensors[key], expected[key])
 
 
+@pytest.mark.parametrize("share", ["delta", "gradient"])
+def test_transform_reads_the_private_context_and_the_server_never_sees_it(share, train):
+    """A transform gets the client's data (its mini-batch for a gradient share, all of its
+    samples for a weight change) and its starting model; the context is gone before
+    aggregation."""
+    X, y = train
+    training = LocalTraining(local_steps=1, batch_size=16, lr=0.1)
+    clients = [Client(idx, training) for idx in iid_partition(y[:120], 2, random_state=0)]
+    recorder, rule = Recorder(), RecordingRule(WeightedMean())
+    sim = FedAvg(clients, X, y, options={"share": share}, transform=recorder, aggregator=rule,
+                 random_state=3, progress=False)  # fmt: skip
+    sim.start(tiny_mlp(seed=1))
+    start = float64_state(sim.global_model)
+    sim.step()
+    for update in recorder.seen:
+        context = update.context
+        expected = 16 if share == "gradient" else clients[update.client].n_samples
+        assert context.X.shape[0] == context.y.shape[0] == expected
+        indices = clients[update.client].indices
+        assert set(map(tuple, context.X.reshape(expected, -1).tolist())) <= set(
+            map(tuple, torch.as_tensor(X)[indices].reshape(len(indices), -1).tolist())
+        )
+        for key, value in context.model.state_dict().items():
+            assert torch.equal(value.double(), start[key])
+    ((shared, _),) = rule.calls
+    assert all(u.context is None for u in shared)
+
+
 def test_the_server_aggregates_the_transformed_share(train):
     X, y = train
     clients = [Client(idx, LocalTraining(local_steps=1)) for idx in iid_partition(y, 3)]

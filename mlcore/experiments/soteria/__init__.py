@@ -61,6 +61,7 @@ RESULT = register(
             gs_iterations=100,
             gs_width=8,
             rounds=3,
+            lenet_rounds=3,
             local_steps=2,
         ),
     )

@@ -66,6 +66,12 @@ class SoteriaParams(Params):
         1e-4, Interval(float, 0, None), "Inverting Gradients total-variation weight"
     )
     gs_width: int = parameter(16, Interval(int, 1, 64), "ConvNet width (reference: 64)")
+    score_samples: int = parameter(
+        1,
+        Interval(int, 1, None),
+        "client samples Soteria scores on for a FedAvg weight-change share",
+        unit="images",
+    )
     offset: float = parameter(
         0.1, Interval(float, 0, None), "Soteria's offset in ||dr/dX|| / (r + offset)"
     )
@@ -88,16 +94,17 @@ class SoteriaParams(Params):
         unit="percentage points",
     )
     n_clients: int = parameter(10, Interval(int, 1, 100), "FedAvg clients (IID split)")
-    clients_per_round: int = parameter(5, Interval(int, 1, 100), "clients sampled per round")
-    rounds: int = parameter(10, Interval(int, 1, None), "FedAvg rounds", unit="rounds")
+    clients_per_round: int = parameter(4, Interval(int, 1, 100), "clients sampled per round")
+    rounds: int = parameter(8, Interval(int, 1, None), "ConvNet FedAvg rounds", unit="rounds")
+    lenet_rounds: int = parameter(
+        30, Interval(int, 1, None), "DLG LeNet FedAvg rounds (it learns slowly)", unit="rounds"
+    )
     local_steps: int = parameter(
-        4, Interval(int, 1, None), "local optimizer steps per round", unit="steps"
+        8, Interval(int, 1, None), "local optimizer steps per round", unit="steps"
     )
     batch_size: int = parameter(32, Interval(int, 1, None), "local batch size", unit="samples")
     lenet_lr: float = parameter(1e-2, POSITIVE, "DLG LeNet's local Adam learning rate")
-    convnet_lr: float = parameter(
-        0.05, POSITIVE, "ConvNet's local SGD learning rate (momentum 0.9)"
-    )
+    convnet_lr: float = parameter(1e-3, POSITIVE, "ConvNet's local Adam learning rate")
     test_fraction: float = test_fraction_parameter()
     n_samples: int | None = n_samples_parameter()
 

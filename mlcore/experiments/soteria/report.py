@@ -69,6 +69,8 @@ def _mse_panel(ax, rec: SoteriaRecord, attack: str, field: str, title: str) -> N
 
 def _tradeoff_panel(ax, rec: SoteriaRecord, attack: str, network: str) -> None:
     for defense in ("soteria", "prune"):
+        if not any(a.defense == defense and a.network == network for a in rec.metrics[0].accuracy):
+            continue
         fmt, color = STYLE[defense]
         mse = rate_curve(rec, attack, defense)
         acc = [
