@@ -86,6 +86,34 @@ CERTIFIED = Reference(
 )
 
 
+# Documented disagreements: the numbers quoted come from the committed 3-seed record.
+DISCREPANCY_RISES = (
+    "Reproduced only up to 60 %: Soteria's GS error rises from 40 to 60 % (normalized MSE 0.19 "
+    "± 0.07, 0.51 ± 0.49, 2.93 ± 0.42 over seeds 0-2; the 50 -> 60 % step is +2.42 ± 0.77) and "
+    "then stays flat (2.71 ± 0.65 at 70 %, 2.57 ± 0.70 at 80 %). At 60 % the reconstruction is "
+    "already unrelated to the digit (pixel MSE about 0.26, that of a noise image; see the "
+    "reconstruction figure), so a higher rate cannot raise it further; the reference's CIFAR "
+    "car stays below that level (1.49 at 80 %). At 40 % Soteria prunes mostly dead ReLU "
+    "features (r = 0, whose weight-gradient columns are zero anyway): at 40 % on every seed, "
+    "and at 50 % on two, the GS reconstruction is identical to the undefended one (the "
+    "reference figure's 0.10 at 40 % is also close to its pruning baseline's 0.09)."
+)
+DISCREPANCY_PRUNING = (
+    "Reproduced at 60 % only: Soteria's GS error exceeds gradient pruning's by 1.23 ± 0.60 "
+    "(normalized MSE) at 60 %, as in the reference figure, but by 0.30 ± 0.93 at 70 % and "
+    "-0.13 ± 0.62 at 80 %. On MNIST digits with a width-16 ConvNet both defenses reach the "
+    "level of an unrelated image from 70 % on (Soteria 2.71 and 2.57, pruning 2.41 and 2.69), "
+    "so neither can exceed the other; on the reference's CIFAR car and width-64 network "
+    "pruning stays far below (0.41, 0.71)."
+)
+DISCREPANCY_TENFOLD_GS = (
+    "Reproduced on two seeds of three: at 80 % (mean FedAvg accuracy cost 0.90 ± 0.95 pp of "
+    "96.8 %) Soteria raises GS's pixel MSE 23.3 and 15.4 times, but 8.2 times on the third "
+    "seed, whose undefended reconstruction is the best (pixel MSE 0.010, where the others "
+    "have 0.020 and 0.022): the ratio's denominator, not the defense, varies."
+)
+
+
 def _rates(rec) -> list[float]:
     return [float(r) for r in rec.params.pruning_rates]
 
@@ -124,7 +152,7 @@ def _curve_plot(rec, attack: str, defense: str, reference, ylabel: str) -> Plot:
 
 
 @check(RISES_WITH_RATE, metric="rate steps (40-80 %) whose per-seed rise of Soteria's GS MSE "
-       "does not exceed its spread", tolerance=0)  # fmt: skip
+       "does not exceed its spread", tolerance=0, discrepancy=DISCREPANCY_RISES)  # fmt: skip
 def soteria_mse_rises_with_rate():
     rec = _record("soteria")
     rates = [r for r in _rates(rec) if 40 <= r <= 80]
@@ -146,7 +174,8 @@ def _repo(defense: str, rates) -> list[float]:
 
 
 @check(BEATS_PRUNING, metric="rates >= 60 % where Soteria's per-seed GS MSE excess over "
-       "pruning does not exceed its spread", tolerance=0)  # fmt: skip
+       "pruning does not exceed its spread", tolerance=0,
+       discrepancy=DISCREPANCY_PRUNING)  # fmt: skip
 def soteria_beats_pruning_from_60():
     rec = _record("soteria")
     rates = [r for r in _rates(rec) if r >= 60]
@@ -192,7 +221,8 @@ def soteria_tenfold_dlg():
 
 
 @check(TENFOLD, metric="max(0, 10 - smallest per-seed ratio of GS pixel MSE under Soteria at "
-       "the chosen rate to the undefended one)", tolerance=0)  # fmt: skip
+       "the chosen rate to the undefended one)", tolerance=0,
+       discrepancy=DISCREPANCY_TENFOLD_GS)  # fmt: skip
 def soteria_tenfold_gs():
     return _tenfold("gs")
 
