@@ -13,7 +13,7 @@ TINY = dict(
     n_samples=200,
     pruning_rates=(50.0, 90.0),
     dlg_images=2,
-    defended_images=1,
+    defended_images=2,
     gs_images=1,
     dlg_iterations=15,
     gs_iterations=20,
@@ -46,6 +46,10 @@ def test_every_setting_is_attacked_and_recorded(tiny):
             assert m.point(attack, "prune", rate) is not None
             assert m.point("gs_adaptive", "soteria", rate) is not None
     assert len(m.point("dlg", "none").images) == 2 and len(m.point("gs", "none").images) == 1
+    # GS, its adaptive variant and every GS defense attack the same digit
+    gs_digits = {p.images[0].index for p in m.attacks if p.attack.startswith("gs")}
+    assert gs_digits == {m.point("dlg", "none").images[0].index}
+    assert all(len(p.images) == 1 for p in m.attacks if p.attack.startswith("gs"))
     assert {(a.network, a.defense) for a in m.accuracy} >= {("convnet", "soteria")}
     assert all(0 <= a.accuracy <= 1 for a in m.accuracy)
     assert [b.rate for b in m.bounds] == [50.0, 90.0]

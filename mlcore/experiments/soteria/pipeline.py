@@ -229,6 +229,55 @@ def _plain_gradients(model, train, index, ctx) -> dict[str, torch.Tensor]:
 # -- one seed ----------------------------------------------------------------------------------
 
 
+def _accuracy_stage(p, ctx, train, test, models) -> tuple[AccuracyPoint, ...]:
+    return tuple(
+        ctx.metrics_step(
+            f"accuracy_{net}_{d}_{r}",
+            AccuracyPoint,
+            lambda net=net, d=d, r=r: _fedavg_accuracy(net, d, r, p, ctx, train, test, models[net]),
+        )
+        for net in NETWORKS
+        for d, r in _settings(p, ACCURACY_DEFENSES[net])
+    )
+
+
+def _attack_stage(p, ctx, train, targets, models) -> tuple[AttackPoint, ...]:
+    """DLG on ``dlg_images`` undefended digits and ``defended_images`` per defense; GS and the
+    adaptive GS on ``gs_images`` digits (the first of ``targets``, so all compare alike)."""
+    jobs = []
+    for attack in ("dlg", "gs"):
+        for defense, rate in _settings(p, ("none", "soteria", "prune", "dp", "noise")):
+            n = p.gs_images
+            if attack == "dlg":
+                n = p.dlg_images if defense == "none" else p.defended_images
+            jobs.append((attack, defense, rate, n))
+    jobs += [("gs_adaptive", "soteria", float(rate), p.gs_images) for rate in p.pruning_rates]
+    return tuple(
+        ctx.metrics_step(
+            f"attack_{attack}_{defense}_{rate}",
+            AttackPoint,
+            lambda a=attack, d=defense, r=rate, n=n: _attack_point(
+                a, d, r, models["dlg_lenet" if a == "dlg" else "convnet"], p, ctx, train,
+                targets[:n],
+            ),
+        )
+        for attack, defense, rate, n in jobs
+    )  # fmt: skip
+
+
+def _bound_stage(p, ctx, train, targets, model, attacks) -> tuple[BoundPoint, ...]:
+    dlg = {a.rate: a for a in attacks if (a.attack, a.defense) == ("dlg", "soteria")}
+    return tuple(
+        ctx.metrics_step(
+            f"bound_{float(rate)}",
+            BoundPoint,
+            lambda r=float(rate): _bound_point("dlg_lenet", r, model, p, ctx, train,
+                                               targets[: p.defended_images], dlg[r]),
+        )
+        for rate in p.pruning_rates
+    )  # fmt: skip
+
+
 def run(p: SoteriaParams, ctx) -> SoteriaMetrics:
     """One seed: data, FedAvg accuracy per defense and network, the attacks, the bounds."""
     with ctx.stage("prepare_data"):
@@ -236,78 +285,16 @@ def run(p: SoteriaParams, ctx) -> SoteriaMetrics:
             "mnist_subset", test_fraction=p.test_fraction, n_samples=p.n_samples
         )
         targets = ctx.streams.numpy("targets").choice(len(train), p.dlg_images, replace=False)
-        defended_targets = targets[: p.defended_images]
-        gs_targets = targets[: p.gs_images]
         models = {
             net: ctx.init_model(lambda net=net: _network(net, p), f"init_{net}").eval()
             for net in NETWORKS
         }
     with ctx.stage("fedavg_accuracy"):
-        accuracy = tuple(
-            ctx.metrics_step(
-                f"accuracy_{net}_{d}_{r}",
-                AccuracyPoint,
-                lambda net=net, d=d, r=r: _fedavg_accuracy(
-                    net, d, r, p, ctx, train, test, models[net]
-                ),
-            )
-            for net in NETWORKS
-            for d, r in _settings(p, ACCURACY_DEFENSES[net])
-        )
-    attacks = []
+        accuracy = _accuracy_stage(p, ctx, train, test, models)
     with ctx.stage("attacks"):
-        for attack in ("dlg", "gs"):
-            net = "dlg_lenet" if attack == "dlg" else "convnet"
-            for defense, rate in _settings(p, ("none", "soteria", "prune", "dp", "noise")):
-                these = gs_targets
-                if attack == "dlg":
-                    these = targets if defense == "none" else defended_targets
-                attacks.append(
-                    ctx.metrics_step(
-                        f"attack_{attack}_{defense}_{rate}",
-                        AttackPoint,
-                        lambda a=attack, d=defense, r=rate, net=net, t=these: _attack_point(
-                            a, d, r, models[net], p, ctx, train, t
-                        ),
-                    )
-                )
-        for rate in p.pruning_rates:
-            attacks.append(
-                ctx.metrics_step(
-                    f"attack_gs_adaptive_soteria_{float(rate)}",
-                    AttackPoint,
-                    lambda r=float(rate): _attack_point(
-                        "gs_adaptive",
-                        "soteria",
-                        r,
-                        models["convnet"],
-                        p,
-                        ctx,
-                        train,
-                        defended_targets,
-                    ),
-                )
-            )
-    chosen = {net: _chosen_rate(accuracy, net, p) for net in NETWORKS}
+        attacks = _attack_stage(p, ctx, train, targets, models)
     with ctx.stage("certified_bounds"):
-        dlg_points = {a.rate: a for a in attacks if (a.attack, a.defense) == ("dlg", "soteria")}
-        bounds = tuple(
-            ctx.metrics_step(
-                f"bound_{float(rate)}",
-                BoundPoint,
-                lambda r=float(rate): _bound_point(
-                    "dlg_lenet",
-                    r,
-                    models["dlg_lenet"],
-                    p,
-                    ctx,
-                    train,
-                    defended_targets,
-                    dlg_points[r],
-                ),
-            )
-            for rate in p.pruning_rates
-        )
+        bounds = _bound_stage(p, ctx, train, targets, models["dlg_lenet"], attacks)
     epsilon = DPGaussian(p.dp_clip_norm, p.dp_noise_multiplier, p.dp_delta).epsilon(
         steps=1, sample_rate=1.0
     )
@@ -315,10 +302,10 @@ def run(p: SoteriaParams, ctx) -> SoteriaMetrics:
         n_train=len(train),
         n_test=len(test),
         original_image=encode_image(np.asarray(train.X[int(targets[0])])),
-        attacks=tuple(attacks),
+        attacks=attacks,
         accuracy=accuracy,
-        chosen_rate_dlg=chosen["dlg_lenet"],
-        chosen_rate_gs=chosen["convnet"],
+        chosen_rate_dlg=_chosen_rate(accuracy, "dlg_lenet", p),
+        chosen_rate_gs=_chosen_rate(accuracy, "convnet", p),
         dp_epsilon_per_round=float(epsilon),
         bounds=bounds,
     )
