@@ -33,7 +33,8 @@ from ...privacy import (
     certified_bound,
     defended_layer,
     reconstruction_metrics,
-    soteria_defend,
+    soteria_mask,
+    soteria_scores,
 )
 from ...rng import seed_from
 from ...training import evaluate
@@ -201,29 +202,19 @@ def _chosen_rate(accuracy, network: str, p: SoteriaParams) -> float | None:
 
 
 def _bound_point(network, rate, model, p, ctx, train, targets, dlg_point) -> BoundPoint:
+    """Median over ``targets`` of the certified and linearized distances of Soteria's share at
+    ``rate`` (the mask depends on the digit and the model only, not on the gradient)."""
     lower, linear = [], []
     for index in targets:
         x, _ = _digit(train, int(index), ctx.device)
-        defended = soteria_defend(
-            model,
-            x,
-            _plain_gradients(model, train, int(index), ctx),
-            SoteriaOptions(pruning_rate=rate, offset=p.offset),
-        )
-        bound = certified_bound(model, x, defended.mask)
+        mask = soteria_mask(soteria_scores(model, x, offset=p.offset), rate)
+        bound = certified_bound(model, x, mask)
         lower.append(bound.distance_lower_bound)
         linear.append(bound.linearized_distance)
     reached = [np.sqrt(r.mse * np.prod(train.X.shape[1:])) for r in dlg_point.images]
     return BoundPoint(
         network, rate, float(np.median(lower)), float(np.median(linear)), float(np.median(reached))
     )
-
-
-def _plain_gradients(model, train, index, ctx) -> dict[str, torch.Tensor]:
-    x, y = _digit(train, index, ctx.device)
-    loss = nn.functional.cross_entropy(model(x), y)
-    grads = torch.autograd.grad(loss, list(model.parameters()))
-    return {n: g.detach().double() for (n, _), g in zip(model.named_parameters(), grads)}
 
 
 # -- one seed ----------------------------------------------------------------------------------
