@@ -147,31 +147,34 @@ class EvalView:
 
     Attributes
     ----------
-    client : int or None
-        The client whose subgraph this is (``None``: the whole graph, reference setting).
-    x, edge_index, nodes : torch.Tensor
-        The view, as in :class:`ClientGraph`.
+    view : ClientGraph
+        The graph to run the model on (``view.x``, ``view.edge_index``, ``view.nodes``): a
+        client's subgraph, or in the reference setting the whole graph as a view of client
+        ``-1`` holding no labelled nodes.
     val, test : torch.Tensor
         Sorted int64 view-local indices of the validation / test nodes evaluated here
         (possibly empty for a client whose part holds none).
     y_val, y_test : torch.Tensor
         Their int64 true labels.
+    client : int or None
+        The client whose subgraph this is (``None``: the whole graph, reference setting).
     """
 
-    client: int | None
-    x: torch.Tensor
-    edge_index: torch.Tensor
-    nodes: torch.Tensor
+    view: ClientGraph
     val: torch.Tensor
     test: torch.Tensor
     y_val: torch.Tensor
     y_test: torch.Tensor
+    client: int | None = None
 
     def to(self, device: str | torch.device, memo: dict | None = None) -> EvalView:
         """A copy on ``device`` (``memo`` as in :meth:`ClientGraph.to`)."""
         memo = {} if memo is None else memo
-        names = ("x", "edge_index", "nodes", "val", "test", "y_val", "y_test")
-        return replace(self, **{name: _to(getattr(self, name), device, memo) for name in names})
+        moved = {name: _to(getattr(self, name), device, memo) for name in _EVAL_TENSORS}
+        return replace(self, view=self.view.to(device, memo), **moved)
+
+
+_EVAL_TENSORS = ("val", "test", "y_val", "y_test")
 
 
 @dataclass(frozen=True, eq=False)
@@ -260,20 +263,18 @@ class FederatedGraph:
         test nodes); subgraph settings, one view per client (``views[k].client == k``) with
         the validation / test nodes of its part, so every such node is evaluated exactly once.
         """
-        y, val, test = self.graph.y, self.split.val, self.split.test
+        y = self.graph.y
+        val, test = self.split.val.to(y.device), self.split.test.to(y.device)
         if self.assignment is None:
-            g = self.clients[0]
-            return (EvalView(None, g.x, g.edge_index, g.nodes, val, test, y[val], y[test]),)
+            g, empty = self.clients[0], self.split.train[:0]
+            whole = ClientGraph(-1, g.x, g.edge_index, g.nodes, g.y, empty, empty)
+            return (EvalView(whole, val, test, y[val], y[test]),)
         views = []
         for c in self.clients:
             val_k = val[self.assignment[val] == c.client]
             test_k = test[self.assignment[test] == c.client]
             local_val, local_test = c.local_index(val_k), c.local_index(test_k)
-            views.append(
-                EvalView(
-                    c.client, c.x, c.edge_index, c.nodes, local_val, local_test, y[val_k], y[test_k]
-                )
-            )
+            views.append(EvalView(c, local_val, local_test, y[val_k], y[test_k], c.client))
         return tuple(views)
 
     def to(self, device: str | torch.device) -> FederatedGraph:

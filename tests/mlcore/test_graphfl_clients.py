@@ -65,7 +65,7 @@ def test_reference_clients_share_the_whole_graph_without_copies(cora, wide):
         assert c.nodes is first.nodes
     assert torch.equal(first.local_index([5, 17, 2707]), torch.tensor([5, 17, 2707]))
     (view,) = fed.evaluation_views()
-    assert view.client is None and view.x is cora.x
+    assert view.client is None and view.view.x is cora.x and view.view.n_labelled == 0
     assert torch.equal(view.test, wide.test) and torch.equal(view.y_test, cora.y[wide.test])
     assert torch.equal(view.val, wide.val) and torch.equal(view.y_val, cora.y[wide.val])
 
@@ -134,12 +134,14 @@ def test_labelled_nodes_are_the_parts_training_nodes(scheme, planetoid_shape, pa
 def test_evaluation_views_cover_val_and_test_once(scheme, cora, planetoid_shape, partitions):
     views = partitions[scheme].evaluation_views()
     assert [v.client for v in views] == list(range(10))
-    val = torch.cat([v.nodes[v.val] for v in views])
-    test = torch.cat([v.nodes[v.test] for v in views])
+    assert all(v.view is c for v, c in zip(views, partitions[scheme].clients))
+    val = torch.cat([v.view.nodes[v.val] for v in views])
+    test = torch.cat([v.view.nodes[v.test] for v in views])
     assert torch.equal(torch.sort(val)[0], planetoid_shape.val)
     assert torch.equal(torch.sort(test)[0], planetoid_shape.test)
     for v in views:
-        assert torch.equal(v.y_test, cora.y[v.nodes[v.test]])
+        assert torch.equal(v.y_test, cora.y[v.view.nodes[v.test]])
+        assert torch.equal(v.y_val, cora.y[v.view.nodes[v.val]])
 
 
 def test_metis_cuts_far_fewer_edges_than_a_random_partition(partitions):
