@@ -41,6 +41,7 @@ from .newdomain_tasks import (
     _check_tasks,
     _federated_rounds,
     _n_outputs,
+    _seed_record,
     _task_draw,
 )
 
@@ -177,7 +178,7 @@ def proto_train(
         update=update,
         rng=as_generator(random_state),
         method="proto",
-        params=options.to_dict(),
+        params={**options.to_dict(), "random_state": _seed_record(random_state)},
         progress=progress,
     )
 

@@ -319,6 +319,11 @@ def _federated_rounds(
     return TrainedWeights(current, history)
 
 
+def _seed_record(random_state) -> int | None:
+    """The integer seed for a run record (None when a Generator or SeedSequence was passed)."""
+    return int(random_state) if isinstance(random_state, int | np.integer) else None
+
+
 def _n_outputs(model: nn.Module, weights: Weights, x, edge_index) -> int:
     """The model's output width (one forward in eval mode: no dropout draw)."""
     was_training = model.training

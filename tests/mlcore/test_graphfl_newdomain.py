@@ -135,8 +135,9 @@ def test_task_errors_name_the_parameter(graph):
         sample_tasks(y, (0, 1), n_tasks=1, n_way=2, k_shot=10, k_query=6, random_state=0)
     with pytest.raises(ValueError, match=r"at most 8, the available nodes of class 0"):
         banned = np.arange(7)
-        sample_tasks(y, (0, 1), n_tasks=1, n_way=2, k_shot=5, k_query=5, random_state=0,
-                     exclude=banned)  # fmt: skip
+        sample_tasks(
+            y, (0, 1), n_tasks=1, n_way=2, k_shot=5, k_query=5, random_state=0, exclude=banned
+        )
     with pytest.raises(ValueError, match=r"sample_tasks.n_way must be an integer in \[2, 3\]"):
         sample_tasks(y, (0, 1, 2), n_tasks=1, n_way=4, k_shot=1, k_query=1, random_state=0)
     with pytest.raises(ValueError, match=r"sample_tasks.classes must be distinct class ids"):
@@ -199,12 +200,15 @@ def test_second_order_gradient_matches_finite_differences_and_differs_from_first
     steps, lr = 3, 0.5
 
     def meta_loss(weights):  # L_query(adapt(w)), value only
-        adapted, _ = sgd_adapt(model, weights, x, ei, task.support, task.support_labels,
-                               steps=steps, lr=lr)  # fmt: skip
+        adapted, _ = sgd_adapt(
+            model, weights, x, ei, task.support, task.support_labels, steps=steps, lr=lr
+        )
         return float(node_loss(model, adapted, x, ei, task.query, task.query_labels))
 
-    direction = {k: torch.randn(v.shape, generator=torch.Generator().manual_seed(7),
-                                dtype=torch.float64) for k, v in w.items()}  # fmt: skip
+    direction = {
+        k: torch.randn(v.shape, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+        for k, v in w.items()
+    }
     eps = 1e-6
     plus = meta_loss({k: v.detach() + eps * direction[k] for k, v in w.items()})
     minus = meta_loss({k: v.detach() - eps * direction[k] for k, v in w.items()})
@@ -262,6 +266,7 @@ def test_training_never_sees_held_out_classes_and_is_reproducible(graph, monkeyp
     assert all(set(t.classes) <= set(split.train) for t in drawn)
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert len(history.train_loss) == 3 and history.params["inner_steps"] == 2
+    assert history.params["random_state"] == 8
     # the caller's weights and the module's own parameters are left alone
     assert all(torch.equal(w[k], p) for k, p in model.named_parameters())
 
@@ -269,8 +274,9 @@ def test_training_never_sees_held_out_classes_and_is_reproducible(graph, monkeyp
 def test_meta_training_then_fine_tuning_beats_chance_on_new_classes(graph):
     x, ei, y = graph
     split = class_split(N_CLASSES)
-    test_tasks = sample_tasks(y, split.test, n_tasks=20, n_way=2, k_shot=1, k_query=10,
-                              random_state=11)  # fmt: skip
+    test_tasks = sample_tasks(
+        y, split.test, n_tasks=20, n_way=2, k_shot=1, k_query=10, random_state=11
+    )
     model, w = fresh(seed=4)
     options = MetaTrainingOptions(rounds=8, tasks_per_round=4, inner_steps=5, meta_lr=0.01)
     trained, history = meta_train(model, w, x, ei, y, split.train, options, random_state=9)
@@ -297,8 +303,7 @@ def test_fedavg_pretraining_learns_the_relabelled_training_classes(graph):
 def test_prototypical_training_then_evaluation_beats_chance(graph):
     x, ei, y = graph
     split = class_split(N_CLASSES)
-    tasks = sample_tasks(y, split.test, n_tasks=20, n_way=2, k_shot=1, k_query=10,
-                         random_state=11)  # fmt: skip
+    tasks = sample_tasks(y, split.test, n_tasks=20, n_way=2, k_shot=1, k_query=10, random_state=11)
     model, w = fresh(seed=6)
     options = ProtoTrainingOptions(rounds=8, tasks_per_round=4, local_steps=5)
     trained, history = proto_train(model, w, x, ei, y, split.train, options, random_state=3)
