@@ -86,6 +86,7 @@ __all__ = [
     "meta_train",
     "fedavg_pretrain",
     "FewShotScores",
+    "TASK_OUTPUTS",
     "finetune_evaluate",
 ]
 
@@ -377,7 +378,25 @@ def fedavg_pretrain(
 # ---------------------------------------------------------------- meta-test
 
 
-def _finetune_curve(model, weights, x, edge_index, task, steps, lr) -> list[float]:
+#: Outputs a fine-tuned task scores: every output (reference) or its first ``n_way`` only.
+TASK_OUTPUTS = ("all", "first_n_way")
+
+
+class _FirstOutputs(nn.Module):
+    """``model``'s first ``n`` outputs (weights named ``"model.<name>"``)."""
+
+    def __init__(self, model: nn.Module, n: int):
+        super().__init__()
+        self.model, self.n = model, n
+
+    def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        return self.model(x, edge_index)[:, : self.n]
+
+
+def _finetune_curve(model, weights, x, edge_index, task, steps, lr, outputs) -> list[float]:
+    if outputs == "first_n_way":
+        model = _FirstOutputs(model, task.n_way).train(model.training)
+        weights = {f"model.{k}": v for k, v in weights.items()}
     current = dict(weights)
     curve = [accuracy(model, current, x, edge_index, task.query, task.query_labels)]
     for _ in range(steps):
@@ -397,6 +416,7 @@ def finetune_evaluate(
     *,
     steps: int = 50,
     lr: float = 0.1,
+    outputs: str = "all",
     random_state: RandomState = 0,
     progress: bool = False,
 ) -> FewShotScores:
@@ -407,11 +427,16 @@ def finetune_evaluate(
     training mode, dropout seeded from ``random_state``), the query accuracy before and after
     every step in eval mode. Returns :class:`FewShotScores` with ``curve`` of shape
     ``(len(tasks), steps + 1)``.
+
+    ``outputs="all"`` (the reference): cross-entropy and argmax over every model output, task
+    label ``i`` being output ``i``; ``"first_n_way"`` (ours): over the first ``n_way`` outputs
+    only, so outputs trained for other classes cannot win a query node.
     """
     owner = "finetune_evaluate"
     tasks = _check_tasks(owner, tasks)
     _check(owner, "steps", steps, Interval(int, 0, None))
     _check(owner, "lr", lr, Interval(float, 0, None, closed="neither"))
+    _check(owner, "outputs", outputs, Options(*TASK_OUTPUTS))
     _check(owner, "random_state", random_state, _SEED)
     rng = as_generator(random_state)
     curve = np.empty((len(tasks), steps + 1))
@@ -420,9 +445,9 @@ def finetune_evaluate(
     try:
         for i, task in enumerate(tqdm(tasks, desc=owner, disable=not progress, leave=False)):
             with global_rng_seeded(seed_from(rng)):
-                curve[i] = _finetune_curve(
-                    model, weights, x, edge_index, task.to(x.device), steps, lr
-                )
+                task = task.to(x.device)
+                curve[i] = _finetune_curve(model, weights, x, edge_index, task, steps, lr, outputs)
     finally:
         model.train(was_training)
-    return FewShotScores.from_curve(curve, "finetune", {"steps": steps, "lr": lr})
+    params = {"steps": steps, "lr": lr, "outputs": outputs}
+    return FewShotScores.from_curve(curve, "finetune", params)

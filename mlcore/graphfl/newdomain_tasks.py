@@ -97,7 +97,9 @@ class ClassSplit(NamedTuple):
     test: tuple[int, ...]
 
 
-def class_split(n_classes: int, held_out: Sequence[int] | None = None, *, n_way: int = 2):
+def class_split(
+    n_classes: int, held_out: Sequence[int] | None = None, *, n_way: int = 2
+) -> ClassSplit:
     """Split class ids ``0 .. n_classes - 1`` into training and held-out classes.
 
     Parameters

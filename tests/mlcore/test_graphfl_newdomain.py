@@ -344,3 +344,18 @@ def test_prototypical_loss_uses_the_model_outputs_as_embeddings(graph):
     log_p = prototype_log_probs(emb[task.support], task.support_labels, emb[task.query], 3)
     expected = -log_p[torch.arange(6), task.query_labels].mean()
     torch.testing.assert_close(prototypical_loss(model, w, x, ei, task), expected)
+
+
+def test_fine_tuning_scores_all_outputs_or_only_the_task_outputs(graph):
+    """An output outside the task (index 2) that dominates every node: the reference rule
+    (argmax over all outputs) scores 0 before fine-tuning; "first_n_way" ignores it."""
+    x, ei, y = graph
+    model, w = fresh("sgc", seed=0)
+    w["conv.lin.bias"] = torch.tensor([0.0, 0.0, 100.0, 0.0])
+    tasks = sample_tasks(y, (0, 1), n_tasks=4, n_way=2, k_shot=1, k_query=5, random_state=0)
+    every = finetune_evaluate(model, w, x, ei, tasks, steps=0)
+    first = finetune_evaluate(model, w, x, ei, tasks, steps=3, outputs="first_n_way")
+    assert every.mean_final == 0.0 and first.curve[:, 0].mean() > 0.0
+    assert first.params["outputs"] == "first_n_way" and first.curve.shape == (4, 4)
+    with pytest.raises(ValueError, match=r"finetune_evaluate.outputs must be one of 'all'"):
+        finetune_evaluate(model, w, x, ei, tasks, outputs="task")
