@@ -256,7 +256,7 @@ class TrainingHistory:
     seconds : float
         Wall time of the run.
     params : dict
-        The options, JSON-ready.
+        The options and the integer ``random_state`` (None if a Generator was passed).
     """
 
     method: str
@@ -274,7 +274,7 @@ class TrainedWeights(NamedTuple):
 
 
 #: A client's work in one round: (its new weights, local loss, query loss or None).
-ClientUpdate = Callable[[Weights, Any], tuple[Weights, float, float | None]]
+_ClientUpdate = Callable[[Weights, Any], tuple[Weights, float, float | None]]
 
 
 def _mean_weights(updates: Sequence[Weights]) -> Weights:
@@ -291,7 +291,7 @@ def _federated_rounds(
     *,
     rounds: int,
     draw: Callable[[np.random.Generator], list],
-    update: ClientUpdate,
+    update: _ClientUpdate,
     rng: np.random.Generator,
     method: str,
     params: dict,
@@ -379,7 +379,7 @@ class FewShotScores:
     method : str
         ``"finetune"`` or ``"proto"``.
     params : dict
-        Evaluation settings (steps, lr), JSON-ready.
+        Evaluation settings (``steps``, ``lr``, ``outputs``), JSON-ready.
     """
 
     curve: np.ndarray
