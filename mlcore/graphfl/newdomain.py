@@ -389,8 +389,10 @@ class _FirstOutputs(nn.Module):
         super().__init__()
         self.model, self.n = model, n
 
-    def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
-        return self.model(x, edge_index)[:, : self.n]
+    def forward(
+        self, x: torch.Tensor, edge_index: torch.Tensor, edge_weight: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.model(x, edge_index, edge_weight)[:, : self.n]
 
 
 def _finetune_curve(model, weights, x, edge_index, task, steps, lr, outputs) -> list[float]:
