@@ -49,7 +49,8 @@ from tqdm.auto import tqdm
 from ..params import Instance, Interval, Options, Params, parameter
 from ..partition import iid_partition
 from ..rng import RandomState, as_generator, global_rng_seeded, seed_from
-from .functional import Weights, accuracy, node_loss, sgd_adapt
+from .functional import Weights, accuracy, sgd_adapt
+from .meta import SERVER_STEPS, MetaTask, meta_gradient, server_step
 from .newdomain_tasks import (
     _SEED,
     ClassSplit,
@@ -71,7 +72,6 @@ from .newdomain_tasks import (
 )
 
 __all__ = [
-    "SERVER_STEPS",
     "FewShotTask",
     "ClassSplit",
     "class_split",
@@ -81,17 +81,12 @@ __all__ = [
     "FedAvgOptions",
     "TrainingHistory",
     "TrainedWeights",
-    "MetaGradient",
-    "meta_gradient",
     "meta_train",
     "fedavg_pretrain",
     "FewShotScores",
     "TASK_OUTPUTS",
     "finetune_evaluate",
 ]
-
-#: Server-side meta steps of :class:`MetaTrainingOptions`.
-SERVER_STEPS = ("adam_sign", "sgd")
 
 
 # ---------------------------------------------------------------- options
@@ -151,84 +146,6 @@ class FedAvgOptions(Params):
 # ---------------------------------------------------------------- GraphFL (MAML)
 
 
-@dataclass(frozen=True, eq=False)
-class MetaGradient:
-    """One client's MAML meta-gradient (Finn et al. 2017, arXiv:1703.03400, Eq. 1 and the
-    update of Alg. 2; first-order: the gradient at the adapted weights, Sec. 5.2).
-
-    Attributes
-    ----------
-    gradient : Weights
-        ``d L_query(adapt(w)) / d w`` (second order) or ``grad L_query`` at ``adapt(w)``.
-    adapted : Weights
-        The adapted weights ``adapt(w)`` (detached).
-    support_loss, query_loss : float
-        Mean support loss over the inner steps; query loss at the adapted weights.
-    """
-
-    gradient: Weights
-    adapted: Weights
-    support_loss: float
-    query_loss: float
-
-
-def meta_gradient(
-    model: nn.Module,
-    weights: Weights,
-    x: torch.Tensor,
-    edge_index: torch.Tensor,
-    task: FewShotTask,
-    *,
-    inner_steps: int,
-    inner_lr: float,
-    first_order: bool = True,
-) -> MetaGradient:
-    """MAML meta-gradient of one task at ``weights`` (reference ``gnn_ml_update_ood.py``).
-
-    ``inner_steps`` SGD steps of size ``inner_lr`` on the support nodes give ``adapt(w)``;
-    the meta-gradient is that of the query cross-entropy at ``adapt(w)``, either with respect
-    to ``adapt(w)`` (``first_order=True``; the reference: its inner gradients carry no graph)
-    or with respect to ``w`` through the unrolled inner loop (``first_order=False``).
-    Dropout follows ``model.training`` and torch's global generator (seed it outside).
-    """
-    task = task.to(x.device)
-    leaves = {k: v.detach().requires_grad_(True) for k, v in weights.items()}
-    adapted, support_loss = sgd_adapt(
-        model,
-        leaves,
-        x,
-        edge_index,
-        task.support,
-        task.support_labels,
-        steps=inner_steps,
-        lr=inner_lr,
-        create_graph=not first_order,
-    )
-    query = node_loss(model, adapted, x, edge_index, task.query, task.query_labels)
-    wrt = adapted if first_order else leaves
-    grads = torch.autograd.grad(query, list(wrt.values()))
-    return MetaGradient(
-        dict(zip(wrt, grads, strict=True)),
-        {k: v.detach() for k, v in adapted.items()},
-        support_loss,
-        float(query.detach()),
-    )
-
-
-def _meta_step(weights: Weights, gradient: Weights, options: MetaTrainingOptions) -> Weights:
-    """A client's meta step on its copy of the global weights."""
-    if options.server_step == "sgd":
-        lr, wd = options.meta_lr, options.weight_decay
-        return {k: (w - lr * (gradient[k] + wd * w)).detach() for k, w in weights.items()}
-    # "adam_sign": the reference creates a torch.optim.Adam per client and takes one step;
-    # Adam's first step is lr * g / (|g| + eps) with g = grad + wd * w, i.e. ~ lr * sign(g).
-    params = [w.detach().clone().requires_grad_(True) for w in weights.values()]
-    for p, k in zip(params, weights, strict=True):
-        p.grad = gradient[k].detach().clone()
-    torch.optim.Adam(params, lr=options.meta_lr, weight_decay=options.weight_decay).step()
-    return {k: p.detach() for k, p in zip(weights, params, strict=True)}
-
-
 def meta_train(
     model: nn.Module,
     weights: Weights,
@@ -244,8 +161,11 @@ def meta_train(
     """GraphFL's federated meta-training for new label domains (notes §6).
 
     Every round draws ``options.tasks_per_round`` tasks over ``train_classes``; each client
-    computes :func:`meta_gradient` of its task at the global weights and takes one meta step
-    on its copy (``options.server_step``); the server averages the copies (plain mean).
+    computes the MAML meta-gradient of its task at the global weights
+    (:func:`mlcore.graphfl.meta.meta_gradient`: inner SGD on the support nodes, query loss at
+    the adapted weights; first order as the reference, or second order) and takes one meta
+    step on its copy (:func:`mlcore.graphfl.meta.server_step`, ``options.server_step``); the
+    server averages the copies (plain mean).
 
     Parameters
     ----------
@@ -273,22 +193,35 @@ def meta_train(
     options = MetaTrainingOptions() if options is None else options
     _check("meta_train", "options", options, Instance(MetaTrainingOptions))
     _check("meta_train", "random_state", random_state, _SEED)
-    draw = _task_draw(
-        "meta_train", labels, train_classes, options, _n_outputs(model, weights, x, edge_index)
-    )
+    n_out = _n_outputs(model, weights, x, edge_index)
+    draw_tasks = _task_draw("meta_train", labels, train_classes, options, n_out)
 
-    def update(current: Weights, task: FewShotTask):
+    def draw(rng: np.random.Generator) -> list[tuple[FewShotTask, int]]:
+        return [(task, seed_from(rng)) for task in draw_tasks(rng)]  # dropout seed per client
+
+    def update(current: Weights, client: tuple[FewShotTask, int]):
+        task, seed = client[0].to(x.device), client[1]
         meta = meta_gradient(
             model,
             current,
-            x,
-            edge_index,
-            task,
+            [
+                MetaTask(
+                    x,
+                    edge_index,
+                    task.support,
+                    task.support_labels,
+                    task.query,
+                    task.query_labels,
+                    seed,
+                )
+            ],
             inner_steps=options.inner_steps,
             inner_lr=options.inner_lr,
-            first_order=options.first_order,
+            order="first" if options.first_order else "second",
         )
-        return _meta_step(current, meta.gradient, options), meta.support_loss, meta.query_loss
+        kind, lr, wd = options.server_step, options.meta_lr, options.weight_decay
+        new = server_step(current, meta.gradient, kind=kind, lr=lr, weight_decay=wd)
+        return new, meta.support_loss, meta.query_loss
 
     return _federated_rounds(
         model,
