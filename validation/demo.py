@@ -29,7 +29,11 @@ DEMOS: list[tuple[str, str]] = [
         "physcore.sweeps.demo",
         "Sweeps: semi-Dirac conductance map over chi, the same chunks as a SLURM array",
     ),
-    ("mlcore.demo", "mlcore: BSQ accuracy versus average bits; boundary-based retraining losses"),
+    (
+        "mlcore.demo",
+        "mlcore: every registered result (BSQ, boundary retraining, Soteria, coded aggregation, "
+        "GraphFL) from its committed record",
+    ),
     # last: the report reads what the results above produce
     ("validation.report", "Validation report: every published reference, HTML + report.json"),
 ]
