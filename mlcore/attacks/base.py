@@ -76,10 +76,11 @@ def art_classifier(
     n_classes: int,
     *,
     preprocessing_defences: list | None = None,
+    loss: nn.Module | None = None,
 ):
-    """``model`` as an ART ``PyTorchClassifier`` on [0, 1] images, cross-entropy loss, on the
-    device of the model's parameters (ART picks CUDA's *current* device, so it is built with
-    that device made current, and never moves the model)."""
+    """``model`` as an ART ``PyTorchClassifier`` on [0, 1] images, on the device of the model's
+    parameters (ART picks CUDA's *current* device, so it is built with that device made
+    current, and never moves the model). ``loss`` defaults to cross-entropy."""
     from art.estimators.classification import PyTorchClassifier
 
     device = model_device(model)
@@ -87,7 +88,7 @@ def art_classifier(
     with on_device:
         return PyTorchClassifier(
             model=model,
-            loss=nn.CrossEntropyLoss(),
+            loss=nn.CrossEntropyLoss() if loss is None else loss,
             input_shape=tuple(input_shape),
             nb_classes=int(n_classes),
             clip_values=(0.0, 1.0),
