@@ -61,10 +61,11 @@ def test_no_image_shared_between_parts(environment):
 
 
 def test_wb_labels_match_original_digits():
-    from mlcore.data import load_mnist_subset
+    from mlcore.transfer.environments import _mnist  # the per-process cached MNIST subset
 
     env = make_environment("coarse", random_state=0, **SIZES)
-    mnist = load_mnist_subset()
+    mnist = _mnist()
+    assert len(mnist) == 5000 and list(np.bincount(mnist.y)) == [500] * 10
     lookup = {image.tobytes(): int(label) for image, label in zip(mnist.X, mnist.y)}
     originals = [lookup[image.tobytes()] for image in env.wb_test.X]
     assert originals == [env.whitebox_classes[i] for i in env.wb_test.y]
