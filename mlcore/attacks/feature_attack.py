@@ -123,7 +123,8 @@ class FeatureHeads:
     balanced_accuracy: tuple[float, ...]
 
     def __call__(self, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-        """Head logits ``(n, n_classes)`` of ``model``'s layer output for images ``x``."""
+        """Head logits ``(n, n_classes)`` of ``model``'s layer output for images ``x``
+        (``model`` as it is: call ``model.eval()`` first for the frozen features)."""
         features, _ = _features_and_logits(model, _layer_module(model, self.layer), x)
         return self.module(features)
 

@@ -280,17 +280,19 @@ class _TargetedAttack(Attack):
         seed = seed_from(rng)
         with preserved_mode(model, *self._extra_modules(), freeze=True):
             model.eval()
-            weights = proxy_weights(objective, len(x), self._n_classes(model, x))
+            labels = self._labels(proxy_weights(objective, len(x), self._n_classes(model, x)))
             module, loss = self._attacked(model, x)
             classifier = art_classifier(
                 module,
                 x.shape[1:],
-                self._labels(weights).shape[1],
+                labels.shape[1],
                 preprocessing_defences=self._diversity(x, seed, model_device(model)),
                 loss=loss,
             )
+            # nothing in ART's momentum loop draws from the global generators (no random
+            # start); seeding them anyway keeps the contract if a later ART version does
             with global_rng_seeded(seed):
-                raw = self._art_attack(classifier).generate(x=x, y=self._labels(weights))
+                raw = self._art_attack(classifier).generate(x=x, y=labels)
         x_adv = project(raw, x, self.threat)
         return AttackResult(x_adv, perturbation_norms(x_adv, x, self.threat.norm), self.threat)
 

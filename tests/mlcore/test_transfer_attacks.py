@@ -171,6 +171,35 @@ def test_one_step_is_the_sign_of_the_soft_proxy_loss(model, heads, batch, kind):
     np.testing.assert_allclose(x_adv[moved], expected[moved], atol=1e-6)
 
 
+def _reference_mi_fgsm(model, x, weights, eps, alpha, steps, mu):
+    """Dong et al. (2018), Algorithm 1, targeted, in plain torch: the reference for ART."""
+    x0 = torch.as_tensor(x)
+    x_adv, g = x0.clone(), torch.zeros_like(x0)
+    for _ in range(steps):
+        x_adv.requires_grad_(True)
+        loss = -(weights * torch.log_softmax(model(x_adv), 1)).sum()
+        (grad,) = torch.autograd.grad(loss, x_adv)
+        g = mu * g + grad / grad.abs().sum((1, 2, 3), keepdim=True)
+        x_adv = torch.clamp(x_adv.detach() - alpha * g.sign(), x0 - eps, x0 + eps).clamp(0, 1)
+    return x_adv.numpy()
+
+
+def test_momentum_matches_the_reference_algorithm(model, batch):
+    x, _ = batch
+    eps, steps, mu = 0.1, 4, 1.0
+    objective = ProxyObjective((2, 5), (0.7, 0.3))
+    threat = ThreatModel(epsilon=eps, steps=steps)
+    x_adv = TargetedMomentum(threat, momentum=mu, diversity_prob=0.0).generate(
+        model, x, objective, 0
+    )
+    weights = torch.as_tensor(proxy_weights(objective, len(x), 10))
+    alpha = threat.effective_step_size
+    expected = _reference_mi_fgsm(model, x, weights, eps, alpha, steps, mu)
+    assert np.mean(np.abs(x_adv - expected) <= 1e-6) > 0.99
+    without_momentum = _reference_mi_fgsm(model, x, weights, eps, alpha, steps, 0.0)
+    assert np.mean(np.abs(x_adv - without_momentum) <= 1e-6) < 0.99  # momentum matters
+
+
 def test_per_image_objectives_equal_labels(model, batch):
     x, target = batch
     attack = TargetedMomentum(ThreatModel(epsilon=0.1, steps=5), diversity_prob=0.0)
