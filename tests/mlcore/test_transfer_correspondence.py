@@ -79,6 +79,7 @@ def test_proxies_sorted_weights_sum_to_one():
     assert list(index) == [0, 3, 1]
     np.testing.assert_allclose(weights, np.array([1, 1, 6 / 7]) / (2 + 6 / 7))
     assert cm.strength(0) == pytest.approx(1 / (1 + 6 / 7 + 4 / 5 + 1))
+    assert (cm.support(0), cm.support(1)) == (100, 10)
     # P(y | w) = 0, 1/7, 1/5, 0: a class with P = 0 gets weight 0
     index, weights = cm.proxies(1, k=3)
     assert list(index) == [2, 1, 0] and weights[2] == 0.0
@@ -112,6 +113,7 @@ def test_never_predicted_target_has_no_proxy():
         cm.proxies(1)
     with pytest.raises(ValueError, match="no proxy can be chosen"):
         cm.strength(1)
+    assert cm.support(1) == 0
 
 
 @pytest.mark.parametrize(
@@ -120,6 +122,7 @@ def test_never_predicted_target_has_no_proxy():
         (lambda cm: cm.proxies(3), r"target must be a BB class index in 0\.\.2; got 3"),
         (lambda cm: cm.proxies(-1), r"target must be a BB class index in 0\.\.2; got -1"),
         (lambda cm: cm.strength(True), r"target must be a BB class index in 0\.\.2"),
+        (lambda cm: cm.support(3), r"target must be a BB class index in 0\.\.2; got 3"),
         (lambda cm: cm.proxies(0, k=0), r"k must be an integer in 1\.\.4; got 0"),
         (lambda cm: cm.proxies(0, k=5), r"k must be an integer in 1\.\.4; got 5"),
     ],
