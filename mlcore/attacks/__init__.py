@@ -8,6 +8,10 @@ count every query (:class:`QueryCounter`).
 
 * white box: :class:`FGSM`, :class:`PGD` (random start; BPDA through an input mapping);
 * transfer: :class:`TransferAttack` (crafted on a surrogate, the target never queried);
+  targeted transfer towards proxy classes: :class:`TargetedMomentum` (MI-FGSM with input
+  diversity) and :class:`FeatureSpaceAttack` (per-class heads on an intermediate layer);
+* query attacks with a transfer prior: :class:`RGF` (P-RGF with :func:`gradient_prior`) and
+  :class:`SquareFromStart` (Square started from a transfer example);
 * score-based black box: :class:`SquareAttack` under a per-image query budget;
 * gradient inversion (federated learning): :class:`DLG`, :class:`InvertingGradients`, the
   adaptive attack (``exclude=adaptive_exclude(...)``) and iDLG :func:`infer_labels`;
@@ -23,6 +27,7 @@ Example
 from ._state import preserved_mode
 from .base import Attack, AttackResult, art_classifier
 from .checks import check_attack
+from .feature_attack import FeatureHeads, FeatureSpaceAttack, train_feature_heads
 from .gradient import FGSM, PGD, mapping_preprocessor
 from .inversion import (
     DLG,
@@ -33,8 +38,11 @@ from .inversion import (
     adaptive_exclude,
     infer_labels,
 )
+from .prior import RGF, gradient_prior
 from .protocols import GradientInversionAttack, PoisoningAttack
 from .query import QueryBudgetExceeded, QueryCounter, SquareAttack
+from .square_start import SquareFromStart
+from .targeted import ProxyObjective, TargetedMomentum, proxy_weights
 from .threat import ThreatModel, check_images, perturbation_norms, project
 from .transfer import TransferAttack
 
@@ -48,6 +56,15 @@ __all__ = [
     "FGSM",
     "PGD",
     "TransferAttack",
+    "ProxyObjective",
+    "TargetedMomentum",
+    "proxy_weights",
+    "FeatureHeads",
+    "FeatureSpaceAttack",
+    "train_feature_heads",
+    "RGF",
+    "gradient_prior",
+    "SquareFromStart",
     "SquareAttack",
     "QueryCounter",
     "QueryBudgetExceeded",
