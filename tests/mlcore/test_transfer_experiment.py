@@ -36,7 +36,8 @@ def test_tiny_reproduction_record_summary_figure_and_resume(tmp_path):
         (m, e) for m in TRANSFER_METHODS for e in (0.2, 0.3)
     }
     assert all(0 <= p.success <= 1 for p in env.transfer)
-    assert len(env.targets) == 2 and all(len(t.success_by_rank) == 1 for t in env.targets)
+    assert len(env.targets) == 2 and all(len(t.success_by_rank) == 2 for t in env.targets)
+    assert all(0 <= p.base_rate < 0.5 for p in env.transfer)
     for q in env.queries:
         assert 1 <= q.median_queries <= 12 and q.mean_queries <= 12
     assert "Spearman" in summary(rec)

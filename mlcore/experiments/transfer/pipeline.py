@@ -57,13 +57,12 @@ def _predict(model, X) -> np.ndarray:
     return out.cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
 
 
-def _attack_sets(bb_logits: np.ndarray, n_bb: int, size: int, rng) -> list[np.ndarray]:
-    """Per target: up to ``size`` black-box test images the black box does not already label
-    with the target."""
-    pred = bb_logits.argmax(1)
+def _attack_sets(labels: np.ndarray, n_bb: int, size: int, rng) -> list[np.ndarray]:
+    """Per target: up to ``size`` black-box test images of the other classes (whatever the
+    black box predicts on them: those it already labels with the target make the base rate)."""
     out = []
     for t in range(n_bb):
-        pool = np.flatnonzero(pred != t)
+        pool = np.flatnonzero(labels != t)
         out.append(np.sort(rng.choice(pool, size=min(size, pool.size), replace=False)))
     return out
 
@@ -87,7 +86,7 @@ class _Environment:
         self.bb = _trained(ctx, f"{name}-bb", e.n_bb, e.bb_train, p, f"bb_{name}")
         self.matrix = environment_correspondence(e, self.bb)
         self.bb_logits = _predict(self.bb, e.bb_test.X)
-        self.sets = _attack_sets(self.bb_logits, e.n_bb, p.attack_images, s.numpy(f"sets_{name}"))
+        self.sets = _attack_sets(e.bb_test.y, e.n_bb, p.attack_images, s.numpy(f"sets_{name}"))
         self.random_proxies = s.numpy(f"random_proxies_{name}")
 
     def accuracy(self, model, data) -> float:
@@ -127,7 +126,8 @@ class _Environment:
 
 def _transfer_points(env: _Environment, heads) -> tuple[list, list]:
     p, n_bb = env.p, env.env.n_bb
-    base = [float((env.bb_logits.argmax(1) == t).mean()) for t in range(n_bb)]
+    # the clean base rate: attacked images the black box labels with the target before the attack
+    base = [float((env.bb_logits[env.sets[t]].argmax(1) == t).mean()) for t in range(n_bb)]
     points, per_target = [], {}
     for eps in p.epsilons:
         for method in TRANSFER_METHODS:
@@ -142,7 +142,7 @@ def _transfer_points(env: _Environment, heads) -> tuple[list, list]:
         rank = _clean_rank(env.bb_logits[env.sets[t]], t)
         by_rank = tuple(
             float(hits[rank == r].mean()) if (rank == r).any() else float("nan")
-            for r in range(2, n_bb + 1)
+            for r in range(1, n_bb + 1)
         )
         targets.append(
             TargetPoint(env.name, t, env.matrix.strength(t), float(hits.mean()), by_rank)

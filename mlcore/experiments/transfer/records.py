@@ -75,8 +75,8 @@ class TransferParams(Params):
 @dataclass(frozen=True)
 class TransferPoint(Metrics):
     """Targeted success on the black box (in [0, 1], mean over targets) of one transfer attack
-    at one budget; the target's clean base rate (share of clean test images the black box
-    already labels with it) is the same for every method."""
+    at one budget: the share of attacked images (black-box test images of the other classes)
+    the black box labels with the target. ``base_rate``: the same share before the attack."""
 
     environment: str
     method: str
@@ -93,7 +93,8 @@ class TransferPoint(Metrics):
 class TargetPoint(Metrics):
     """One black-box target at the middle budget: the proxy's correspondence strength
     P(proxy | target) and the proxy-guided success; success by the black box's clean rank of
-    the target (rank 2 = its second guess), NaN where no attacked image had that rank."""
+    the target (``success_by_rank[r - 1]`` for rank r; 1 = already its prediction, 2 = its
+    second guess), NaN where no attacked image had that rank."""
 
     environment: str
     target: int
