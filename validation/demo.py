@@ -32,7 +32,7 @@ DEMOS: list[tuple[str, str]] = [
     (
         "mlcore.demo",
         "mlcore: every registered result (BSQ, boundary retraining, Soteria, coded aggregation, "
-        "GraphFL) from its committed record",
+        "GraphFL, transfer) from its committed record",
     ),
     # last: the report reads what the results above produce
     ("validation.report", "Validation report: every published reference, HTML + report.json"),
