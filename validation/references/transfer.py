@@ -230,3 +230,33 @@ def transfer_prior_cuts_median_queries():
         + f"; budget {rec.params.query_budget}; cut in median queries: "
         + ", ".join(f"{e} {a} {_ms(d)}" for (e, a), d in cuts.items()),
     )
+
+
+@check(
+    DATA_DEPENDENCE,
+    metric="environments in which the proxy-guided success (middle budget, pooled over seeds "
+    "and targets) does not fall from each clean rank of the target to the next, ranks with "
+    "data only",
+    tolerance=0.0,
+    name="success_falls_with_the_clean_rank_of_the_target",
+    rationale="the clean-data property read: how far down the black box's clean ranking the "
+    "target sits (rank 1 = already its prediction)",
+)
+def success_falls_with_the_clean_rank_of_the_target():
+    rec = _record("transfer")
+    curves = {}
+    for e in rec.params.environments:
+        rows = [t.success_by_rank for m in rec.metrics for t in m.environment(e).targets]
+        curve = []
+        for r in range(len(rows[0])):
+            values = [row[r] for row in rows if not np.isnan(row[r])]
+            if values:
+                curve.append(100 * float(np.mean(values)))
+        curves[e] = curve
+    rising = [e for e, c in curves.items() if any(b > a for a, b in zip(c, c[1:], strict=False))]
+    return Outcome(
+        measured=float(len(rising)),
+        note=_note(rec)
+        + "; success (%) by clean rank 1, 2, ...: "
+        + "; ".join(f"{e} " + ", ".join(f"{v:.1f}" for v in c) for e, c in curves.items()),
+    )

@@ -13,7 +13,7 @@ from ...records import Spread
 from .._common import percent, save_figure
 from .records import TRANSFER_METHODS, TransferRecord
 
-__all__ = ["plot", "summary", "success", "strength_correlation", "METHOD_LABELS"]
+__all__ = ["plot", "summary", "success", "strength_correlation", "by_rank", "METHOD_LABELS"]
 
 METHOD_LABELS = {
     "proxy_momentum": "MI-FGSM-DI to proxies",
@@ -48,6 +48,17 @@ def strength_correlation(rec: TransferRecord, env: str) -> tuple[float, int]:
     return float(rho), len(pairs)
 
 
+def by_rank(rec: TransferRecord, env: str) -> str:
+    """Proxy-guided success (middle budget) by the black box's clean rank of the target,
+    pooled over seeds and targets (mean of the per-target rates that exist)."""
+    rows = [t.success_by_rank for m in rec.metrics for t in m.environment(env).targets]
+    parts = []
+    for r in range(len(rows[0])):
+        values = [row[r] for row in rows if not np.isnan(row[r])]
+        parts.append(f"rank {r + 1} {100 * np.mean(values):.0f} %" if values else f"rank {r + 1} -")
+    return ", ".join(parts)
+
+
 def _query(rec: TransferRecord, env: str, attack: str, prior: bool, field: str) -> Spread:
     values = []
     for m in rec.metrics:
@@ -76,6 +87,9 @@ def summary(rec: TransferRecord) -> str:
             lines.append(f"    eps {eps:g}: {row}")
         rho, n = strength_correlation(rec, env)
         lines.append(f"    Spearman(strength, success) = {rho:.2f} over {n} (seed, target) pairs")
+        lines.append(
+            "    success by the black box's clean rank of the target: " + by_rank(rec, env)
+        )
         for attack in ("rgf", "square"):
             plain = _query(rec, env, attack, False, "success")
             prior = _query(rec, env, attack, True, "success")
