@@ -151,11 +151,9 @@ class EvalView:
         The graph to run the model on (``view.x``, ``view.edge_index``, ``view.nodes``): a
         client's subgraph, or in the reference setting the whole graph as a view of client
         ``-1`` holding no labelled nodes.
-    val, test : torch.Tensor
+    val, test, y_val, y_test : torch.Tensor
         Sorted int64 view-local indices of the validation / test nodes evaluated here
-        (possibly empty for a client whose part holds none).
-    y_val, y_test : torch.Tensor
-        Their int64 true labels.
+        (possibly empty) and their true labels.
     client : int or None
         The client whose subgraph this is (``None``: the whole graph, reference setting).
     """
@@ -325,14 +323,11 @@ def reference_clients(
     Parameters
     ----------
     data : torch_geometric.data.Data
-        The graph (``x``, ``edge_index``, ``y``), shared by all clients without copies.
-    split : NodeSplit
-        Its split; the labelled pool is ``split.train``.
+        The graph (``x``, ``edge_index``, ``y``), shared by all clients without copies; its
+        ``split``'s labelled pool is ``split.train``.
     n_clients, support_per_client, query_per_client : int
         All ``>= 1``, with ``n_clients * (support_per_client + query_per_client)`` at most
-        ``len(split.train)``.
-    random_state : int, numpy.random.Generator or numpy.random.SeedSequence
-        Source of the shuffle.
+        ``len(split.train)``; ``random_state`` is the source of the shuffle.
 
     Returns
     -------
@@ -382,10 +377,8 @@ def metis_parts(
     ----------
     edge_index : torch.Tensor
         int64 ``(2, E)`` edges (either or both directions).
-    n_nodes, n_parts : int
-        Nodes of the graph and parts wanted (``1 <= n_parts <= n_nodes``).
-    seed : int
-        METIS's random seed (``options.seed``).
+    n_nodes, n_parts, seed : int
+        Nodes, parts wanted (``1 <= n_parts <= n_nodes``), METIS's seed (``options.seed``).
 
     Returns
     -------

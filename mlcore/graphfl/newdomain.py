@@ -170,20 +170,15 @@ def meta_train(
     Parameters
     ----------
     model : torch.nn.Module
-        The computation (e.g. :func:`~mlcore.graphfl.models.make_model`), with at least
-        ``options.n_way`` outputs; its own parameters are not used or changed.
+        The computation, with at least ``options.n_way`` outputs (its parameters unused).
     weights : Weights
-        Initial global weights (:func:`~mlcore.graphfl.functional.weights_of`).
-    x, edge_index, labels
-        The whole graph and every node's class.
+        Initial global weights; ``x``, ``edge_index``, ``labels``: the whole graph.
     train_classes : sequence of int
         Classes of the training tasks (:attr:`ClassSplit.train`).
     options : MetaTrainingOptions, optional
         Defaults: :class:`MetaTrainingOptions()`.
     random_state : int, numpy Generator or SeedSequence
-        Tasks of every round and the dropout seeds.
-    progress : bool
-        Show a progress bar over rounds.
+        Tasks of every round and the dropout seeds; ``progress`` shows a bar over rounds.
 
     Returns
     -------
