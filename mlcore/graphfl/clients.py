@@ -1,7 +1,5 @@
 """Clients of federated node classification: who sees which part of the graph, and which labels.
 
-Two settings:
-
 * **reference** (:func:`reference_clients`) — GraphFL's own (arXiv:2012.04187, research notes
   Sec. 3 and 10): every client sees the *whole* graph, features and edges; only the labelled
   nodes are private. The training nodes of the split are shuffled and dealt out, a few
