@@ -160,12 +160,9 @@ def meta_train(
 ) -> TrainedWeights:
     """GraphFL's federated meta-training for new label domains (notes §6).
 
-    Every round draws ``options.tasks_per_round`` tasks over ``train_classes``; each client
-    computes the MAML meta-gradient of its task at the global weights
-    (:func:`mlcore.graphfl.meta.meta_gradient`: inner SGD on the support nodes, query loss at
-    the adapted weights; first order as the reference, or second order) and takes one meta
-    step on its copy (:func:`mlcore.graphfl.meta.server_step`, ``options.server_step``); the
-    server averages the copies (plain mean).
+    Each round, every client draws a task over ``train_classes``, computes its MAML
+    meta-gradient (:func:`mlcore.graphfl.meta.meta_gradient`) and takes one meta step on its
+    copy (:func:`mlcore.graphfl.meta.server_step`); the server averages the copies.
 
     Parameters
     ----------
