@@ -41,6 +41,7 @@ __all__ = [
     "parameter",
     "check_params",
     "check_value",
+    "check_argument",
     "parameter_specs",
 ]
 
@@ -222,6 +223,13 @@ def check_value(owner: str, spec: ParamSpec, value) -> None:
         raise ParameterTypeError(message)
     if not spec.constraint.contains(value):
         raise ValueError(message)
+
+
+def check_argument(owner: str, name: str, value, constraint) -> None:
+    """:func:`check_value` for one function argument ``name`` of ``owner`` (no dataclass):
+    ``check_argument("iid_partition", "n_clients", 0, Interval(int, 1, None))`` raises
+    ``ValueError: iid_partition.n_clients must be an integer in [1, inf); got 0``."""
+    check_value(owner, ParamSpec(name, None, constraint, "", "", False), value)
 
 
 def check_params(obj) -> None:

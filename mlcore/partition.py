@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .params import Instance, Interval, ParamSpec, check_value
+from .params import Instance, Interval
+from .params import check_argument as _check
 from .rng import RandomState, as_generator
 
 __all__ = [
@@ -117,10 +118,6 @@ class Partition:
     def classes(self, client: int) -> np.ndarray:
         """The labels client ``client`` holds at least one sample of."""
         return np.flatnonzero(self.label_counts[client])
-
-
-def _check(owner: str, name: str, value, constraint) -> None:
-    check_value(owner, ParamSpec(name, None, constraint, "", "", False), value)
 
 
 def _check_labels(owner: str, labels) -> np.ndarray:

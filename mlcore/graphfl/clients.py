@@ -29,7 +29,8 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, subgraph, to_undirected
 
-from ..params import Instance, Interval, Options, ParamSpec, check_value
+from ..params import Instance, Interval, Options
+from ..params import check_argument as _check
 from ..partition import dirichlet_partition, iid_partition
 from ..rng import RandomState, as_generator, seed_from
 from .datasets import NodeSplit
@@ -48,10 +49,6 @@ __all__ = [
 SCHEMES = ("metis", "dirichlet", "random")
 
 _METIS_SEED_RANGE = 2**31 - 1  # METIS's seed is a C idx_t
-
-
-def _check(owner: str, name: str, value, constraint) -> None:
-    check_value(owner, ParamSpec(name, None, constraint, "", "", False), value)
 
 
 def _to(tensor: torch.Tensor, device, memo: dict) -> torch.Tensor:

@@ -41,7 +41,8 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, to_undirected
 
-from ..params import Instance, Interval, ParamSpec, check_value
+from ..params import Instance, Interval
+from ..params import check_argument as _check
 from ..rng import RandomState, as_generator
 
 __all__ = [
@@ -121,10 +122,6 @@ GRAPH_INFO: dict[str, GraphInfo] = {
         n_isolated=48,
     ),
 }
-
-
-def _check(owner: str, name: str, value, constraint) -> None:
-    check_value(owner, ParamSpec(name, None, constraint, "", "", False), value)
 
 
 def _check_name(name) -> str:

@@ -28,7 +28,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..params import Instance, Interval, Params, ParamSpec, check_value, parameter
+from ..params import Instance, Interval, Params, parameter
+from ..params import check_argument as _check
 from ..rng import RandomState, as_generator, global_rng_seeded, seed_from
 from .functional import Weights, logits
 
@@ -44,10 +45,6 @@ __all__ = [
 ]
 
 _SEED = Instance((int, np.integer, np.random.Generator, np.random.SeedSequence))
-
-
-def _check(owner: str, name: str, value, constraint) -> None:
-    check_value(owner, ParamSpec(name, None, constraint, "", "", False), value)
 
 
 # ---------------------------------------------------------------- tasks

@@ -21,14 +21,9 @@ from torch import nn
 from ..data import ImageDataset
 from ..rng import RandomState, as_seed_sequence, global_rng_seeded
 from ..training import fit
+from .environments import _check_count
 
 __all__ = ["SmallCNN", "small_cnn", "fit_small_cnn"]
-
-
-def _check_positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return value
 
 
 class SmallCNN(nn.Module):
@@ -73,11 +68,11 @@ class SmallCNN(nn.Module):
         image_size: int = 28,
     ):
         super().__init__()
-        _check_positive_int(n_classes, "n_classes", 2)
-        _check_positive_int(in_channels, "in_channels")
-        _check_positive_int(width, "width")
-        _check_positive_int(hidden, "hidden")
-        _check_positive_int(image_size, "image_size", 4)
+        _check_count(n_classes, "n_classes", 2)
+        _check_count(in_channels, "in_channels")
+        _check_count(width, "width")
+        _check_count(hidden, "hidden")
+        _check_count(image_size, "image_size", 4)
         side = image_size // 4
         self.n_classes = n_classes
         self.features = nn.Sequential(
