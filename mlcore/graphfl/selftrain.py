@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from ..rng import SeedStreams, global_rng_seeded
-from .functional import computation_subgraph, logits, weights_of
+from .functional import computation_subgraph
 
 __all__ = [
     "ClientTraining",
@@ -175,7 +175,7 @@ def _pseudo_labeller(
         optimizer.step()
     model.eval()
     with torch.no_grad():
-        return logits(model, weights_of(model), x, client.view.edge_index).softmax(dim=1)
+        return model(x, client.view.edge_index).softmax(dim=1)
 
 
 def self_train(

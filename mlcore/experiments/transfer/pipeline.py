@@ -223,7 +223,6 @@ def _environment_metrics(params: TransferParams, ctx, name: str) -> EnvironmentM
 
 def run(params: TransferParams, ctx) -> TransferMetrics:
     """One seed (``ctx``: :class:`mlcore.runner.RunContext`)."""
-    torch.set_grad_enabled(True)
     out = []
     for name in params.environments:
         with ctx.stage(name):
