@@ -187,6 +187,13 @@ class FederatedNodeClassification:
                 f"evaluation must hold 1 view or one per client ({len(clients)}); "
                 f"got {len(evaluation)}"
             )
+        n_val = sum(int(ev.val.numel()) for ev in evaluation)
+        n_test = sum(int(ev.test.numel()) for ev in evaluation)
+        if n_val == 0 or n_test == 0:  # accuracies would be 0 / 0
+            raise ValueError(
+                "evaluation must hold at least one validation and one test node; got "
+                f"{n_val} and {n_test}"
+            )
         o = self.options
         if o.method != "local" and o.clients_per_round > len(clients):
             raise ValueError(

@@ -266,3 +266,12 @@ def test_client_training_counts():
     assert c.n_labelled == 3
     assert c.nodes.tolist() == [1, 2, 7, 4]
     assert c.labels.tolist() == [0, 1, 1, 2]
+
+
+def test_solver_refuses_evaluation_without_validation_or_test_nodes():
+    solver = _solver("fedavg")
+    empty = [
+        SimpleNamespace(**{**vars(solver.evaluation[0]), "val": torch.tensor([], dtype=torch.long)})
+    ]
+    with pytest.raises(ValueError, match="at least one validation and one test node"):
+        FederatedNodeClassification(solver.model, solver.clients, empty, {"clients_per_round": 3})

@@ -136,6 +136,9 @@ def success_rises_with_correspondence_strength():
 
     rec = _record("transfer")
     rhos = {e: strength_correlation(rec, e) for e in rec.params.environments}
+    short = [e for e, (r, _) in rhos.items() if np.isnan(r)]
+    if short:  # max(0, -nan) would read as a pass
+        raise ValueError(f"too few (seed, target) pairs to rank in {short}: run more seeds")
     worst = min(r for r, _ in rhos.values())
     return Outcome(
         measured=float(max(0.0, -worst)),
