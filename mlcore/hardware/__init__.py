@@ -26,6 +26,7 @@ from .interconnect import (
     rent_mean_hops,
     uniform_mean_hops,
 )
+from .limits import crossover_network_size, heat_limited_tiers, yield_limited_tiers
 from .model import VARIABLES, ThermalLimitWarning, evaluate
 from .network import SpikingNetwork
 from .technology import VIA_KINDS, Source, Technology, provenance
@@ -39,6 +40,9 @@ __all__ = [
     "evaluate",
     "VARIABLES",
     "ThermalLimitWarning",
+    "crossover_network_size",
+    "heat_limited_tiers",
+    "yield_limited_tiers",
     "uniform_mean_hops",
     "rent_mean_hops",
     "brute_force_mean_hops",

@@ -114,10 +114,10 @@ def test_one_tier_is_exactly_the_2d_chip(neurons, traffic):
     area = k * k * tech.core_area / (1 - tech.periphery_fraction)
     if traffic == "uniform":
         hops = 2 * (k * k - 1) / (3 * k)
-    else:
-        from mlcore.hardware.interconnect import brute_force_mean_hops
+    else:  # checked against the brute-force count in test_hardware_interconnect
+        from mlcore.hardware.interconnect import rent_mean_hops
 
-        hops = brute_force_mean_hops(k, 1, "rent")[0] if k <= 12 else float(ds.hops_lateral)
+        hops = float(rent_mean_hops(k, 1, net.rent_exponent)[0])
     v2 = tech.supply_voltage**2
     e_hop = tech.router_energy + tech.packet_bits * tech.switching_activity * (
         tech.wire_capacitance * pitch * v2 * 1e-3
@@ -133,6 +133,7 @@ def test_one_tier_is_exactly_the_2d_chip(neurons, traffic):
         "core_pitch": pitch,
         "hops_lateral": hops,
         "hops_vertical": 0.0,
+        "wire_length": hops * pitch * 1e-3,
         "energy_per_spike": e_spike,
         "energy_per_synaptic_event": tech.core_energy_per_event + e_spike / 300,
         "latency": tech.injection_latency + hops * tech.hop_latency,
