@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .costs import bit_energy
 from .model import evaluate
 from .network import SpikingNetwork
 from .technology import TRUENORTH, Source, Technology
@@ -65,16 +66,19 @@ def _truenorth() -> Chip:
 
 
 def _loihi() -> Chip:
-    die, cores_per_tile, tiles, periphery = 60.0, 4, 32, Technology().periphery_fraction
-    tile_pitch = math.sqrt(die * (1 - periphery) / tiles) * 1e3  # um
-    hop = 3.5  # pJ: mean of the east-west 3.0 and north-south 4.0 pJ tile hops
-    tech = Technology(
-        core_area=die * (1 - periphery) / tiles,
+    base = Technology()
+    die, cores_per_tile, tiles, volts = 60.0, 4, 32, 0.75
+    tile_pitch = math.sqrt(die * (1 - base.periphery_fraction) / tiles) * 1e3  # um
+    hop = 3.5  # pJ: mean of the east-west 3.0 and north-south 4.0 pJ tile hops (simulated)
+    wire = base.packet_bits * bit_energy(
+        base.wire_capacitance * tile_pitch, volts, base.switching_activity
+    )
+    tech = base.replace(
+        core_area=die * (1 - base.periphery_fraction) / tiles,
         neurons_per_core=1024 * cores_per_tile,
         synapses_per_core=int(130e6 / tiles),
-        periphery_fraction=periphery,
-        supply_voltage=0.75,
-        router_energy=hop - 32 * 0.5 * 0.2 * tile_pitch * 0.75**2 * 1e-3,
+        supply_voltage=volts,
+        router_energy=hop - float(wire),
         injection_energy=1.7,
         core_energy_per_event=23.6,
         hop_latency=5.3,
