@@ -1,0 +1,1 @@
+"""Inference-time dynamic topology (arXiv:2103.09891)."""
