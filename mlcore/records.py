@@ -44,6 +44,7 @@ __all__ = [
     "RecordError",
     "reference_runs_dir",
     "user_runs_dir",
+    "atomic_write",
     "write_text_atomic",
     "RunCheckpoint",
 ]
@@ -67,22 +68,27 @@ def user_runs_dir(result: str, root: str | Path = ".") -> Path:
     return Path(root) / "results" / "mlcore" / result
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path`` and move it into place (atomic on
-    POSIX), so that a killed run never leaves a half-written record. (physcore has the same
-    helper; mlcore and physcore do not import each other.)"""
+def atomic_write(path: str | Path, write: Callable[[str], object], suffix: str = ".tmp") -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then move it into place
+    (atomic on POSIX), so that a killed run never leaves a half-written file. (physcore has
+    the same helper; mlcore and physcore do not import each other.)"""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        write(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_write`."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 
 # -- plain data <-> typed dataclasses -----------------------------------------------------------

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..records import write_text_atomic
+from ..records import atomic_write, write_text_atomic
 from .chips import COLUMNS, comparison_table
-from .figures import atomic_write, plot_crossover_map, plot_tiers, save
+from .figures import plot_crossover_map, plot_tiers, save
 from .limits import crossover_network_size, heat_limited_tiers, yield_limited_tiers
 from .model import evaluate
 from .network import SpikingNetwork
@@ -102,7 +102,11 @@ def demo(out_dir: Path) -> None:
     plt.close("all")
     grid = grids["uniform traffic, hybrid bond"]
     grid = grid.assign(over_temperature=grid.over_temperature.astype("int8"))
-    atomic_write(out_dir / "hardware_grid.nc", lambda tmp: grid.to_netcdf(tmp, engine="h5netcdf"))
+    atomic_write(
+        out_dir / "hardware_grid.nc",
+        lambda tmp: grid.to_netcdf(tmp, engine="h5netcdf"),
+        suffix=".nc",
+    )
     rows = comparison_table()
     write_text_atomic(out_dir / "hardware_chips.md", markdown_table(rows))
     write_text_atomic(out_dir / "hardware_chips.csv", _csv_table(rows))

@@ -1,41 +1,24 @@
 """Figures of the hardware model: quantities against tiers, and the 2D/3D crossover map.
 
 Each function takes :func:`mlcore.hardware.evaluate` datasets and returns a matplotlib Figure;
-:func:`save` writes one atomically (temporary file, then :func:`os.replace`; physcore has the
-same helper, which mlcore may not import).
+:func:`save` writes one atomically (:func:`mlcore.records.atomic_write`).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-__all__ = ["plot_tiers", "plot_crossover_map", "save", "atomic_write"]
+from ..records import atomic_write
 
-
-def atomic_write(path: str | Path, write) -> Path:
-    """Call ``write(tmp_path)`` and move the finished file onto ``path`` (atomic on POSIX)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["plot_tiers", "plot_crossover_map", "save"]
 
 
 def save(figure, path: str | Path, *, dpi: int = 120) -> Path:
     """Save ``figure`` to ``path`` atomically (the format follows the suffix)."""
-    return atomic_write(path, lambda tmp: figure.savefig(tmp, dpi=dpi))
+    return atomic_write(path, lambda tmp: figure.savefig(tmp, dpi=dpi), suffix=Path(path).suffix)
 
 
 def _label(da: xr.DataArray) -> str:
