@@ -32,7 +32,12 @@ DEMOS: list[tuple[str, str]] = [
     (
         "mlcore.demo",
         "mlcore: every registered result (BSQ, boundary retraining, Soteria, coded aggregation, "
-        "GraphFL, transfer) from its committed record",
+        "GraphFL, transfer, dynamic topology) from its committed record",
+    ),
+    (
+        "mlcore.hardware.demo",
+        "Hardware model: energy per spike and cost per good chip against tiers, 2D/3D crossover "
+        "map, TrueNorth / Loihi / stacked TrueNorth table",
     ),
     # last: the report reads what the results above produce
     ("validation.report", "Validation report: every published reference, HTML + report.json"),
