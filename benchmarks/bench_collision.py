@@ -31,8 +31,8 @@ def _best(fn, repeat: int, number: int = 1) -> float:
 
 def main() -> None:
     model = CollisionModel(
-        TwoQubitSystem(omega_2=1.2, g=0.6, kind="xx"),
-        AncillaBath(2.0, coupling="xx", strength=1.0),
+        TwoQubitSystem(omega_2=1.2, g=0.6, kind="exchange"),
+        AncillaBath(2.0, coupling="sigma_x_sigma_x", strength=1.0),
         AncillaBath(0.5, coupling="exchange", strength=1.0),
         tau=0.2,
     )

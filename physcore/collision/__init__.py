@@ -9,6 +9,10 @@ Layers (model -> maps -> solvers):
 
 * :mod:`.model`: :class:`TwoQubitSystem`, :class:`AncillaBath`, :class:`CollisionModel`
   (validated, immutable data);
+* :mod:`.finalized`: ``model.finalized(scheme)`` -> :class:`FinalizedCollision`, the unitary,
+  the map, the energy observables and the post-collision step of one scheme, computed once
+  (the scheme is validated there, once); the solver, the thermodynamics, the steady state
+  and the sweeps accept it wherever they accept a model;
 * :mod:`.maps`: the exact and local collision maps as QuTiP superoperators (Kraus operators
   ``K_ij = sqrt(p_j) <i|U|j>``), and ``Phi - 1`` (:func:`map_increment`) formed from
   ``U - 1`` without cancellation (:mod:`._increment`): steady states, heat and work are
@@ -49,6 +53,7 @@ from .correlations import (
     mutual_information,
     negativity,
 )
+from .finalized import FinalizedCollision
 from .lindblad import global_lindblad, lindblad_steady_state, local_heat_currents, local_lindblad
 from .maps import (
     collision_kraus,
@@ -79,6 +84,7 @@ __all__ = [
     "TwoQubitSystem",
     "AncillaBath",
     "CollisionModel",
+    "FinalizedCollision",
     "collision_unitary",
     "collision_kraus",
     "collision_map",

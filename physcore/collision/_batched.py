@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _operators as ops
+
 __all__ = [
     "pauli_basis",
     "pauli_transfer_matrices",
@@ -28,9 +30,7 @@ __all__ = [
     "density_to_pauli",
 ]
 
-_P1 = np.array(
-    [[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex
-)
+_P1 = ops.PAULI  # (1, sx, sy, sz)
 
 
 def pauli_basis() -> np.ndarray:

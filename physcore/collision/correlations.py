@@ -19,6 +19,7 @@ import numpy as np
 import qutip
 from scipy.optimize import minimize, minimize_scalar
 
+from .. import _operators as ops
 from .steady import check_density_matrix
 
 __all__ = [
@@ -31,9 +32,7 @@ __all__ = [
     "correlation_measures",
 ]
 
-_PAULI = np.array(
-    [[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex
-)  # sx, sy, sz
+_PAULI = ops.PAULI[1:]  # sx, sy, sz
 
 
 def _entropy_bits(probabilities) -> float:
@@ -150,7 +149,7 @@ def discord(rho, *, measured: int = 0, n_starts: int = 6, atol: float = 1e-10) -
 
 def is_x_state(rho, *, atol: float = 1e-12) -> bool:
     """True when only the diagonal and the anti-diagonal of ``rho`` are non-zero."""
-    arr = rho.full() if isinstance(rho, qutip.Qobj) else np.asarray(rho, complex)
+    arr = ops.as_array(rho, "rho")
     mask = np.eye(4, dtype=bool) | np.eye(4, dtype=bool)[::-1]
     return bool(np.abs(arr[~mask]).max() <= atol)
 

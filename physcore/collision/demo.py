@@ -27,7 +27,7 @@ from .sweeps import coupling_sweep, rectification_map
 
 __all__ = ["demo"]
 
-KINDS = {"exchange": "exchange both sides", "xx": "sx ax left, exchange right"}
+KINDS = {"exchange": "exchange both sides", "sigma_x_sigma_x": "sx ax left, exchange right"}
 
 
 def _model(left: str, tau: float = 1.0, strength: float = 0.5) -> CollisionModel:
@@ -103,7 +103,7 @@ def _plot_currents_and_error(g: np.ndarray, sweeps: dict, out_dir: pathlib.Path)
 def _rectification_data(g_map: np.ndarray, bias: np.ndarray, out_dir: pathlib.Path):
     """Stage 2: rectification map of the asymmetric non-conserving case, with the work
     fraction max |power| / max |current| (written)."""
-    model = _model("xx", tau=0.2, strength=1.0)
+    model = _model("sigma_x_sigma_x", tau=0.2, strength=1.0)
     rect = rectification_map(model, g_map, bias)
     current = np.maximum.reduce(
         [

@@ -25,6 +25,10 @@ the steady states, heat and work are therefore computed from ``Phi - 1`` formed 
 ``U - 1`` (:func:`map_increment`, :func:`collision_observable_changes`; the equations are in
 :mod:`._increment`), never by subtracting the identity from ``Phi``. The Kraus operators and
 :func:`collision_map` remain the QuTiP reference.
+
+Every function here takes a :class:`.CollisionModel` with a ``scheme`` (default ``"exact"``)
+or a :class:`.FinalizedCollision` (``model.finalized(scheme)``), which holds these pieces
+computed once; they read its arrays and build nothing again.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
+from .. import _operators as ops
 from . import _increment
-from .model import CollisionModel, check_scheme
+from .finalized import FinalizedCollision, finalize
+from .model import CollisionModel
 
 __all__ = [
     "collision_unitary",
@@ -50,110 +56,102 @@ __all__ = [
     "collision_observable_changes",
 ]
 
-_DIMS_S = [[2, 2], [2, 2]]
+System = CollisionModel | FinalizedCollision
 
 
-def collision_unitary(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
+def collision_unitary(system: System, scheme: str | None = None) -> qutip.Qobj:
     """The collision unitary on (qubit 1, qubit 2, ancilla L, ancilla R), 16x16.
 
     ``exp(-i tau (H_S + H_R + V))`` for ``"exact"``; ``exp(-i tau (H_0 + H_R + V))`` (no
-    ``H_12``) for ``"local"``.
+    ``H_12``) for ``"local"``. ``system`` is a model (then ``scheme``, default ``"exact"``) or
+    a finalized model (its scheme).
     """
-    return (-1j * model.tau * model.collision_generator(scheme)).expm()
+    return finalize(system, scheme).unitary
 
 
 def inter_system_step(model: CollisionModel) -> qutip.Qobj:
     """``exp(-i tau H_12)``, the local scheme's separate inter-system step (4x4)."""
+    if isinstance(model, FinalizedCollision):
+        model = model.model
     return (-1j * model.tau * model.system.h_interaction()).expm()
 
 
-def ancilla_weights(model: CollisionModel) -> np.ndarray:
+def ancilla_weights(system: System) -> np.ndarray:
     """Weights ``p_j`` of the ancilla-pair basis states ``j = 2 j_L + j_R`` (0 = excited)."""
-    pl, pr = model.ancilla_populations
+    if isinstance(system, FinalizedCollision):
+        return system.weights
+    pl, pr = system.ancilla_populations
     return np.kron([pl, 1.0 - pl], [pr, 1.0 - pr])
 
 
-def _unitary_blocks(model: CollisionModel, scheme: str) -> np.ndarray:
-    """``u[s_out, a_out, s_in, a_in]`` of the collision unitary, shape (4, 4, 4, 4)."""
-    return collision_unitary(model, scheme).full().reshape(4, 4, 4, 4)
-
-
-def collision_kraus(model: CollisionModel, scheme: str = "exact") -> list[qutip.Qobj]:
+def collision_kraus(system: System, scheme: str | None = None) -> list[qutip.Qobj]:
     """The 16 Kraus operators of one collision (scheme ``"exact"`` or ``"local"``).
 
     ``K_ij = sqrt(p_j) <i|U|j>`` (followed by ``exp(-i tau H_12)`` in the local scheme);
     ``sum K^dagger K = 1``.
     """
-    scheme = check_scheme(scheme)
-    u = _unitary_blocks(model, scheme)
-    w = ancilla_weights(model)
-    post = inter_system_step(model).full() if scheme == "local" else np.eye(4)
-    return [
-        qutip.Qobj(np.sqrt(w[j]) * post @ u[:, i, :, j], dims=_DIMS_S)
-        for j in range(4)
-        for i in range(4)
-    ]
+    return list(finalize(system, scheme).kraus)
 
 
-def collision_map(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
+def collision_map(system: System, scheme: str | None = None) -> qutip.Qobj:
     """One collision as a QuTiP superoperator (16x16, column stacking), via ``kraus_to_super``."""
-    return qutip.kraus_to_super(collision_kraus(model, scheme))
+    return finalize(system, scheme).map
 
 
-def collision_increment(model: CollisionModel, scheme: str = "exact") -> _increment.Increment:
+def collision_increment(system: System, scheme: str | None = None) -> _increment.Increment:
     """``U - 1`` of the collision step, computed without cancellation (16x16 arrays).
 
     ``U = exp(-i tau G)`` with ``G`` from :meth:`.CollisionModel.collision_generator` (its trace,
     a global phase, removed); see :mod:`._increment`.
     """
-    return _increment.unitary_increment(model.collision_generator(scheme).full(), model.tau)
+    return finalize(system, scheme).collision_step
 
 
 def inter_system_increment(model: CollisionModel) -> _increment.Increment:
     """``exp(-i tau H_12) - 1`` of the local scheme's separate step (4x4 arrays)."""
+    if isinstance(model, FinalizedCollision):
+        model = model.model
     return _increment.unitary_increment(model.system.h_interaction().full(), model.tau)
 
 
-def total_increment(model: CollisionModel, scheme: str = "exact") -> _increment.Increment:
+def total_increment(system: System, scheme: str | None = None) -> _increment.Increment:
     """``U_tot - 1`` of one whole collision: the collision step, then (local scheme) the
     ``H_12`` step, ``U_tot = (exp(-i tau H_12) (x) 1_A) U``."""
-    scheme = check_scheme(scheme)
-    step = inter_system_increment(model) if scheme == "local" else None
-    return _increment.then_system_step(collision_increment(model, scheme), step)
+    return finalize(system, scheme).total_step
 
 
-def map_increment_components(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
+def map_increment_components(system: System, scheme: str | None = None) -> np.ndarray:
     """``Phi_j - 1`` with ``Phi - 1 = sum_j p_j (Phi_j - 1)``, shape (4, 16, 16), complex.
 
     The same decomposition as :func:`map_components`, but each change is formed from
     ``A = U - 1`` (module :mod:`._increment`) and stays accurate at short collision times, where
     ``Phi_j`` itself is the identity to within rounding of the dissipative part.
     """
-    return _increment.increment_components(total_increment(model, scheme).total)
+    return finalize(system, scheme).increment_components
 
 
-def map_increment(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
+def map_increment(system: System, scheme: str | None = None) -> qutip.Qobj:
     """``Phi - 1`` of one collision as a QuTiP superoperator (16x16, column stacking).
 
     ``(Phi - 1) / tau`` tends to the local Lindblad generator as ``tau -> 0`` at fixed
     ``J**2 tau`` (:mod:`.lindblad`); fixed points and currents are computed from this.
     """
-    s = np.einsum("j,jab->ab", ancilla_weights(model), map_increment_components(model, scheme))
-    return qutip.Qobj(s, dims=[_DIMS_S, _DIMS_S], superrep="super")
+    s = finalize(system, scheme).map_increment
+    return qutip.Qobj(s, dims=ops.TWO_QUBIT_SUPER_DIMS, superrep="super")
 
 
-def map_components(model: CollisionModel, scheme: str = "exact") -> np.ndarray:
+def map_components(system: System, scheme: str | None = None) -> np.ndarray:
     """Superoperators ``S_j`` with ``Phi = sum_j p_j S_j``, shape (4, 16, 16), complex.
 
     ``S_j`` is the map for the ancilla pair prepared in basis state ``j = 2 j_L + j_R``; it does
     not depend on the temperatures (column-stacking convention, like QuTiP). Formed as
     ``1 + (S_j - 1)`` from :func:`map_increment_components`.
     """
-    return np.eye(16) + map_increment_components(model, scheme)
+    return np.eye(16) + map_increment_components(system, scheme)
 
 
 def collision_observable_changes(
-    model: CollisionModel, scheme: str = "exact"
+    system: System, scheme: str | None = None
 ) -> dict[str, np.ndarray]:
     """Heisenberg-picture energy changes of one collision, per ancilla basis state.
 
@@ -167,13 +165,4 @@ def collision_observable_changes(
     ``"system"`` to the whole collision. Formed from ``U - 1`` (:mod:`._increment`), so the
     O(tau**2) changes keep their digits.
     """
-    a = collision_increment(model, check_scheme(scheme))
-    hl, hr = model.ancilla_hamiltonians()
-    vl, vr = model.interactions()
-    out = {
-        key: _increment.observable_changes(a, x.full())
-        for key, x in (("ancilla_left", hl), ("ancilla_right", hr), ("interaction", vl + vr))
-    }
-    h_s = np.kron(model.system.hamiltonian().full(), np.eye(4))
-    out["system"] = _increment.observable_changes(total_increment(model, scheme), h_s)
-    return out
+    return dict(finalize(system, scheme).observables)

@@ -13,7 +13,9 @@ Conventions (used throughout :mod:`physcore.collision`)
 * System Hamiltonian ``H_S = w1/2 sz1 + w2/2 sz2 + H_12``; ``H_0`` is ``H_S`` without ``H_12``.
   The inter-system term ``H_12`` (``TwoQubitSystem.kind``):
 
-  - ``"xx"``: exchange ``g (s1+ s2- + s1- s2+) = g/2 (sx sx + sy sy)``;
+  - ``"exchange"``: the excitation-conserving flip-flop ``g (s1+ s2- + s1- s2+)``
+    ``= g/2 (sx sx + sy sy)`` (the XX model; the old name ``"xx"`` is deprecated: it read like
+    ``sx sx``);
   - ``"xxz"``: ``g/2 (sx sx + sy sy + anisotropy sz sz)`` (anisotropy = 1: Heisenberg);
   - ``"dm"``: Dzyaloshinskii-Moriya along z, ``g/2 (sx1 sy2 - sy1 sx2)``;
   - ``"custom"``: any Hermitian 4x4 ``h12`` (then ``g`` is ignored).
@@ -22,8 +24,8 @@ Conventions (used throughout :mod:`physcore.collision`)
 * Each bath is a stream of fresh ancilla qubits ``H_a = wa/2 sigma_z`` in the Gibbs state at the
   bath temperature; the excited population is ``p = 1 / (1 + exp(wa / T))``. Each collision
   couples qubit i to one ancilla of bath i (both sides at the same time) through
-  ``"exchange"``: ``J (s+ a- + s- a+)`` (excitation conserving) or ``"xx"``: ``J sx ax``
-  (not conserving).
+  ``"exchange"``: ``J (s+ a- + s- a+)`` (excitation conserving) or ``"sigma_x_sigma_x"``:
+  ``J sx ax`` (not conserving; the old name ``"xx"`` is deprecated).
 
 Model choices that the paper (Tian et al., Entropy 23, 471 (2021), arXiv:2012.12364) does not
 pin down for us are parameters here, with the defaults documented on each class.
@@ -31,18 +33,44 @@ pin down for us are parameters here, with the defaults documented on each class.
 
 from __future__ import annotations
 
-import math
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import qutip
 
+from .. import _operators as ops
 from .._validation import finite_real, positive_real
 
-__all__ = ["TwoQubitSystem", "AncillaBath", "CollisionModel", "SYSTEM_KINDS", "BATH_COUPLINGS"]
+__all__ = [
+    "TwoQubitSystem",
+    "AncillaBath",
+    "CollisionModel",
+    "SYSTEM_KINDS",
+    "BATH_COUPLINGS",
+    "SCHEMES",
+]
 
-SYSTEM_KINDS = ("xx", "xxz", "dm", "custom")
-BATH_COUPLINGS = ("exchange", "xx")
+SYSTEM_KINDS = ("exchange", "xxz", "dm", "custom")
+BATH_COUPLINGS = ("exchange", "sigma_x_sigma_x")
+SCHEMES = ("exact", "local")
+#: deprecated names (one release): TwoQubitSystem.kind and AncillaBath.coupling
+_DEPRECATED_KINDS = {"xx": "exchange"}
+_DEPRECATED_COUPLINGS = {"xx": "sigma_x_sigma_x"}
+
+
+def _renamed(field_name: str, value, renames: dict[str, str]):
+    """The new name for a deprecated ``value`` of ``field_name`` (DeprecationWarning)."""
+    if isinstance(value, str) and value in renames:
+        warnings.warn(
+            f"{field_name}={value!r} is deprecated and will be removed in the next release; "
+            f"use {field_name}={renames[value]!r} (same physics)",
+            DeprecationWarning,
+            stacklevel=4,
+        )
+        return renames[value]
+    return value
+
 
 _I2 = qutip.qeye(2)
 _SZ, _SX, _SY = qutip.sigmaz(), qutip.sigmax(), qutip.sigmay()
@@ -56,19 +84,12 @@ def _embed(op: qutip.Qobj, site: int, n: int = 4) -> qutip.Qobj:
 
 def check_two_qubit_operator(name: str, op, *, hermitian: bool = True) -> qutip.Qobj:
     """Return ``op`` as a 4x4 Qobj with dims ``[[2, 2], [2, 2]]``; ValueError otherwise."""
-    if isinstance(op, qutip.Qobj):
-        if op.shape != (4, 4):
-            raise ValueError(f"{name} must be a 4x4 two-qubit operator, got shape {op.shape}")
-        arr = op.full()
-    else:
-        arr = np.asarray(op, dtype=complex)
-        if arr.shape != (4, 4):
-            raise ValueError(f"{name} must be a 4x4 two-qubit operator, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must have finite entries")
+    arr = ops.as_array(op, name)
+    if arr.shape != (4, 4):
+        raise ValueError(f"{name} must be a 4x4 two-qubit operator, got shape {arr.shape}")
     if hermitian and not np.allclose(arr, arr.conj().T, atol=1e-12):
         raise ValueError(f"{name} must be Hermitian (H = H^dagger to 1e-12)")
-    return qutip.Qobj(arr, dims=[[2, 2], [2, 2]])
+    return qutip.Qobj(arr, dims=ops.TWO_QUBIT_DIMS)
 
 
 @dataclass(frozen=True)
@@ -81,8 +102,8 @@ class TwoQubitSystem:
         Qubit frequencies w1, w2 > 0 (energy units); they may differ (detuning).
     g : float
         Inter-system coupling strength (energy units, any sign).
-    kind : {"xx", "xxz", "dm", "custom"}
-        Form of ``H_12``.
+    kind : {"exchange", "xxz", "dm", "custom"}
+        Form of ``H_12`` (``"xx"``, the old name of ``"exchange"``, is deprecated).
     anisotropy : float
         The sz-sz weight of ``"xxz"`` (dimensionless).
     h12 : array_like or Qobj, optional
@@ -92,7 +113,7 @@ class TwoQubitSystem:
     omega_1: float = 1.0
     omega_2: float = 1.0
     g: float = 0.0
-    kind: str = "xx"
+    kind: str = "exchange"
     anisotropy: float = 1.0
     h12: qutip.Qobj | None = field(default=None, compare=False)
 
@@ -101,6 +122,7 @@ class TwoQubitSystem:
         object.__setattr__(self, "omega_2", positive_real("omega_2", self.omega_2))
         object.__setattr__(self, "g", finite_real("g", self.g))
         object.__setattr__(self, "anisotropy", finite_real("anisotropy", self.anisotropy))
+        object.__setattr__(self, "kind", _renamed("kind", self.kind, _DEPRECATED_KINDS))
         if self.kind not in SYSTEM_KINDS:
             raise ValueError(f"kind must be one of {SYSTEM_KINDS}, got {self.kind!r}")
         if self.kind == "custom":
@@ -121,7 +143,7 @@ class TwoQubitSystem:
         if self.kind == "custom":
             return self.h12
         flip = qutip.tensor(_SP, _SM) + qutip.tensor(_SM, _SP)  # = (sx sx + sy sy) / 2
-        if self.kind == "xx":
+        if self.kind == "exchange":
             return self.g * flip
         if self.kind == "xxz":
             return self.g * flip + 0.5 * self.g * self.anisotropy * qutip.tensor(_SZ, _SZ)
@@ -141,8 +163,9 @@ class AncillaBath:
     ----------
     temperature : float
         T > 0 (energy units, k_B = 1).
-    coupling : {"exchange", "xx"}
-        ``J (s+ a- + s- a+)`` (excitation conserving) or ``J sx ax``.
+    coupling : {"exchange", "sigma_x_sigma_x"}
+        ``J (s+ a- + s- a+)`` (excitation conserving) or ``J sx ax`` (not conserving; the old
+        name ``"xx"`` is deprecated).
     strength : float
         J (energy units); the continuum rate is ``J**2 * tau``.
     frequency : float or None
@@ -157,6 +180,8 @@ class AncillaBath:
     def __post_init__(self):
         object.__setattr__(self, "temperature", positive_real("temperature", self.temperature))
         object.__setattr__(self, "strength", finite_real("strength", self.strength))
+        renamed = _renamed("coupling", self.coupling, _DEPRECATED_COUPLINGS)
+        object.__setattr__(self, "coupling", renamed)
         if self.coupling not in BATH_COUPLINGS:
             raise ValueError(f"coupling must be one of {BATH_COUPLINGS}, got {self.coupling!r}")
         if self.frequency is not None:
@@ -164,7 +189,7 @@ class AncillaBath:
 
     def excited_population(self, omega: float) -> float:
         """Gibbs excited-state population ``1 / (1 + exp(omega / T))`` of an ancilla."""
-        return float(0.5 * (1.0 - math.tanh(0.5 * omega / self.temperature)))
+        return ops.excited_population(omega, self.temperature)
 
 
 @dataclass(frozen=True)
@@ -256,7 +281,7 @@ class CollisionModel:
         for bath, s, a in ((self.left, 0, 2), (self.right, 1, 3)):
             if bath.coupling == "exchange":
                 v = _embed(_SP, s) * _embed(_SM, a) + _embed(_SM, s) * _embed(_SP, a)
-            else:
+            else:  # "sigma_x_sigma_x"
                 v = _embed(_SX, s) * _embed(_SX, a)
             out.append(bath.strength * v)
         return tuple(out)
@@ -264,14 +289,32 @@ class CollisionModel:
     def collision_generator(self, scheme: str) -> qutip.Qobj:
         """The Hamiltonian generating one collision: ``H_S + H_R + V`` for ``"exact"``,
         ``H_0 + H_R + V`` for ``"local"`` (16x16)."""
-        scheme = check_scheme(scheme)
+        return self._generator_qobj(local=check_scheme(scheme) == "local")
+
+    def _generator_qobj(self, *, local: bool) -> qutip.Qobj:
         hl, hr = self.ancilla_hamiltonians()
         vl, vr = self.interactions()
-        return self.system_hamiltonian_full(local=scheme == "local") + hl + hr + vl + vr
+        return self.system_hamiltonian_full(local=local) + hl + hr + vl + vr
+
+    def _generator_array(self, *, local: bool) -> np.ndarray:
+        return self._generator_qobj(local=local).full()
+
+    def finalized(self, scheme: str = "exact"):
+        """The model finalized for one scheme: a :class:`.FinalizedCollision` holding the
+        collision unitary, the map, the energy observables and the post-collision step,
+        computed once (the scheme is validated here, once).
+
+        Parameters
+        ----------
+        scheme : {"exact", "local"}
+        """
+        from .finalized import FinalizedCollision
+
+        return FinalizedCollision(self, scheme)
 
 
 def check_scheme(scheme: str) -> str:
     """Validate a collision scheme name ("exact" or "local")."""
-    if scheme not in ("exact", "local"):
-        raise ValueError(f"scheme must be 'exact' or 'local', got {scheme!r}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     return scheme

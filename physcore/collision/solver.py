@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import qutip
 
-from .maps import ancilla_weights, collision_map, collision_observable_changes, map_increment
-from .model import CollisionModel, check_scheme
+from .. import _operators as ops
+from .finalized import FinalizedCollision, finalize
+from .model import CollisionModel
 from .steady import check_density_matrix, increment_fixed_point
 
 __all__ = ["CollisionSolver", "CollisionResult", "collision_evolve"]
@@ -44,19 +45,33 @@ class CollisionSolver:
 
     Parameters
     ----------
-    model : CollisionModel
-    scheme : {"exact", "local"}
+    model : CollisionModel or FinalizedCollision
+        A model (finalized here with ``scheme``) or ``model.finalized(scheme)``.
+    scheme : {"exact", "local"}, optional
+        Default ``"exact"`` for a model, the finalized system's scheme otherwise.
     options : dict, optional
         ``{"store_states": bool}`` (default True).
+
+    Attributes
+    ----------
+    finalized : FinalizedCollision
+        The unitary, map, observables and post-collision step in use.
     """
 
     solver_options = {"store_states": True}
 
-    def __init__(self, model: CollisionModel, scheme: str = "exact", *, options=None):
-        if not isinstance(model, CollisionModel):
+    def __init__(
+        self,
+        model: CollisionModel | FinalizedCollision,
+        scheme: str | None = None,
+        *,
+        options=None,
+    ):
+        if not isinstance(model, CollisionModel | FinalizedCollision):
             raise ValueError(f"model must be a CollisionModel, got {model!r}")
-        self.model = model
-        self.scheme = check_scheme(scheme)
+        self.finalized = finalize(model, scheme)
+        self.model = self.finalized.model
+        self.scheme = self.finalized.scheme
         options = dict(options or {})
         unknown = set(options) - set(self.solver_options)
         if unknown:
@@ -64,16 +79,19 @@ class CollisionSolver:
                 f"options: unknown keys {sorted(unknown)}; allowed {self.solver_options}"
             )
         self.options = {**self.solver_options, **options}
-        self.map = collision_map(model, scheme)
         # steps, heat and energy from the changes Phi - 1 and U^+ X U - X (see ._increment):
         # they are O(J**2 tau**2) at short collisions and are never formed by a subtraction
-        self._increment = map_increment(model, scheme).full()
-        w = ancilla_weights(model)
-        changes = collision_observable_changes(model, scheme)
-        self._heat_left = -np.einsum("j,jab->ab", w, changes["ancilla_left"])
-        self._heat_right = -np.einsum("j,jab->ab", w, changes["ancilla_right"])
-        self._energy = np.einsum("j,jab->ab", w, changes["system"])
+        fin = self.finalized
+        self._increment = fin.map_increment
+        self._heat_left = -fin.expected_change("ancilla_left")
+        self._heat_right = -fin.expected_change("ancilla_right")
+        self._energy = fin.expected_change("system")
         self._rho = None
+
+    @property
+    def map(self) -> qutip.Qobj:
+        """The collision map as a QuTiP superoperator (the finalized system's)."""
+        return self.finalized.map
 
     def steady_state(self) -> qutip.Qobj:
         """Fixed point of the map (direct null-space solve on ``Phi - 1``)."""
@@ -97,7 +115,7 @@ class CollisionSolver:
         if self._rho is None:
             raise RuntimeError("call start(rho0) before step()")
         self._collide()
-        return qutip.Qobj(self._rho, dims=[[2, 2], [2, 2]])
+        return qutip.Qobj(self._rho, dims=ops.TWO_QUBIT_DIMS)
 
     def run(self, rho0, n_collisions: int) -> CollisionResult:
         """``n_collisions`` collisions from ``rho0``."""
@@ -105,7 +123,7 @@ class CollisionSolver:
         if n < 1:
             raise ValueError(f"n_collisions must be >= 1, got {n_collisions!r}")
         self.start(rho0)
-        dims = [[2, 2], [2, 2]]
+        dims = ops.TWO_QUBIT_DIMS
         states = [qutip.Qobj(self._rho, dims=dims)] if self.options["store_states"] else []
         thermo = np.empty((n, 3))
         for k in range(n):
@@ -125,7 +143,12 @@ class CollisionSolver:
 
 
 def collision_evolve(
-    model: CollisionModel, rho0, n_collisions: int, scheme: str = "exact", *, options=None
+    model: CollisionModel | FinalizedCollision,
+    rho0,
+    n_collisions: int,
+    scheme: str | None = None,
+    *,
+    options=None,
 ) -> CollisionResult:
     """Thin wrapper: ``CollisionSolver(model, scheme, options=options).run(rho0, n_collisions)``."""
     return CollisionSolver(model, scheme, options=options).run(rho0, n_collisions)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
+from .. import _operators as ops
 from . import _batched
-from .maps import map_increment
+from .finalized import FinalizedCollision, finalize
 from .model import CollisionModel
 
 __all__ = [
@@ -30,21 +31,19 @@ __all__ = [
     "trace_distance",
 ]
 
-_DIMS_S = [[2, 2], [2, 2]]
+_DIMS_S = ops.TWO_QUBIT_DIMS
 
 
 def _as_superop(superop, name: str = "superop") -> np.ndarray:
-    arr = superop.full() if isinstance(superop, qutip.Qobj) else np.asarray(superop, complex)
+    arr = ops.as_array(superop, name)
     if arr.shape != (16, 16):
         raise ValueError(f"{name} must be a 16x16 two-qubit superoperator, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must have finite entries")
     return arr
 
 
 def state_checks(rho) -> dict[str, float]:
     """Trace error, hermiticity error (max abs of rho - rho^dagger) and smallest eigenvalue."""
-    arr = rho.full() if isinstance(rho, qutip.Qobj) else np.asarray(rho, complex)
+    arr = ops.as_array(rho, "rho")
     herm = 0.5 * (arr + arr.conj().T)
     return {
         "trace_error": float(abs(np.trace(arr) - 1.0)),
@@ -58,11 +57,9 @@ def check_density_matrix(rho, name: str = "rho", *, atol: float = 1e-8) -> qutip
 
     Raises ValueError naming ``name`` when any check fails by more than ``atol``.
     """
-    arr = rho.full() if isinstance(rho, qutip.Qobj) else np.asarray(rho, complex)
+    arr = ops.as_array(rho, name)
     if arr.shape != (4, 4):
         raise ValueError(f"{name} must be a 4x4 two-qubit density matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must have finite entries")
     c = state_checks(arr)
     if c["hermiticity_error"] > atol:
         raise ValueError(f"{name} must be Hermitian (error {c['hermiticity_error']:.2e})")
@@ -127,7 +124,7 @@ def qutip_fixed_point(superop: qutip.Qobj) -> qutip.Qobj:
     e = superop if isinstance(superop, qutip.Qobj) else qutip.Qobj(_as_superop(superop))
     if e.shape != (16, 16):
         raise ValueError(f"superop must be a 16x16 two-qubit superoperator, got {e.shape}")
-    e = qutip.Qobj(e.full(), dims=[_DIMS_S, _DIMS_S], superrep="super")
+    e = qutip.Qobj(e.full(), dims=ops.TWO_QUBIT_SUPER_DIMS, superrep="super")
     one = qutip.to_super(qutip.qeye([2, 2]))
     return qutip.steadystate(e - one, method="direct")
 
@@ -158,19 +155,23 @@ def check_unique_steady_state(model: CollisionModel, g_values=None) -> None:
             )
 
 
-def collision_steady_state(model: CollisionModel, scheme: str = "exact") -> qutip.Qobj:
+def collision_steady_state(
+    model: CollisionModel | FinalizedCollision, scheme: str | None = None
+) -> qutip.Qobj:
     """Steady state of the collision model (``"exact"`` or ``"local"`` scheme), from
     ``Phi - 1`` (:func:`.maps.map_increment`), accurate down to short collision times.
 
+    ``model`` is a model (with ``scheme``, default ``"exact"``) or ``model.finalized(scheme)``.
     Raises ValueError when the steady state is not unique (:func:`check_unique_steady_state`).
     """
-    check_unique_steady_state(model)
-    return increment_fixed_point(map_increment(model, scheme))
+    fin = finalize(model, scheme)
+    check_unique_steady_state(fin.model)
+    return increment_fixed_point(fin.map_increment)
 
 
 def trace_distance(rho, sigma) -> float:
     """``1/2 || rho - sigma ||_1`` (QuTiP's ``tracedist`` on Hermitian inputs)."""
-    a = rho.full() if isinstance(rho, qutip.Qobj) else np.asarray(rho, complex)
-    b = sigma.full() if isinstance(sigma, qutip.Qobj) else np.asarray(sigma, complex)
+    a = ops.as_array(rho, "rho")
+    b = ops.as_array(sigma, "sigma")
     d = a - b
     return float(0.5 * np.abs(np.linalg.eigvalsh(0.5 * (d + d.conj().T))).sum())

@@ -19,14 +19,15 @@ import dataclasses
 import json
 
 import numpy as np
-import qutip
-import scipy
 import xarray as xr
 from tqdm.auto import tqdm
 
+from .. import _operators as ops
+from .._io import provenance
 from . import _batched, _increment
 from .correlations import correlation_measures
-from .model import CollisionModel, check_scheme
+from .finalized import FinalizedCollision, coupling_generators, finalize
+from .model import CollisionModel
 from .steady import check_unique_steady_state, trace_distance
 from .thermo import rectification_ratio
 
@@ -40,18 +41,6 @@ __all__ = [
 ]
 
 
-def _versions() -> dict[str, str]:
-    import physcore
-
-    return {
-        "physcore_version": physcore.__version__,
-        "qutip_version": qutip.__version__,
-        "numpy_version": np.__version__,
-        "scipy_version": scipy.__version__,
-        "xarray_version": xr.__version__,
-    }
-
-
 def _model_attrs(model: CollisionModel) -> dict[str, str]:
     def plain(obj):
         d = dataclasses.asdict(obj)
@@ -59,7 +48,11 @@ def _model_attrs(model: CollisionModel) -> dict[str, str]:
         return d
 
     params = {"system": plain(model.system), "left": plain(model.left), "right": plain(model.right)}
-    return {"model": json.dumps(params), "tau": model.tau, **_versions()}
+    return {
+        "model": json.dumps(params),
+        "tau": model.tau,
+        **provenance("scipy", "qutip", "xarray"),
+    }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,24 +89,26 @@ def check_couplings(g_values, name: str = "g_values") -> np.ndarray:
     return arr
 
 
-def sweep_pieces(model: CollisionModel, g_values, scheme: str = "exact") -> SweepPieces:
+def sweep_pieces(
+    model: CollisionModel | FinalizedCollision, g_values, scheme: str | None = None
+) -> SweepPieces:
     """Build :class:`SweepPieces` of ``model`` for each coupling in ``g_values``.
 
-    ``H_12`` is linear in g for the named kinds, so the generators are
-    ``G(g) = G(0) + g dG/dg``; all propagator increments ``U - 1`` come from one batched
-    scaling-and-squaring series (:func:`._increment.unitary_increment`).
+    ``model`` is a model (with ``scheme``, default ``"exact"``) or ``model.finalized(scheme)``;
+    its own ``g`` is replaced by each value. ``H_12`` is linear in g for the named kinds, so
+    the generators are ``G(g) = G(0) + g dG/dg`` (:func:`.finalized.coupling_generators`); all
+    propagator increments ``U - 1`` come from one batched scaling-and-squaring series
+    (:func:`._increment.unitary_increment`).
     """
-    scheme = check_scheme(scheme)
+    fin = finalize(model, scheme)
+    model = fin.model
     if model.system.kind == "custom":
         raise ValueError("sweeps over g need a named system kind (H_12 proportional to g)")
     g = check_couplings(g_values)
-    unit = model.replace(g=1.0)
-    g0 = model.replace(g=0.0).collision_generator(scheme).full()
-    dg = unit.collision_generator(scheme).full() - g0
-    a = _increment.unitary_increment(g0[None] + g[:, None, None] * dg[None], model.tau)
+    a = _increment.unitary_increment(coupling_generators(model, fin.local, g), model.tau)
     step = None
-    if scheme == "local":
-        h12 = unit.system.h_interaction().full()
+    if fin.local:
+        h12 = model.replace(g=1.0).system.h_interaction().full()
         step = _increment.unitary_increment(g[:, None, None] * h12[None], model.tau)
     hl, hr = model.ancilla_hamiltonians()
     vl, vr = model.interactions()
@@ -172,7 +167,11 @@ def batched_steady(pieces: SweepPieces, p_left, p_right) -> dict:
 
 
 def coupling_sweep(
-    model: CollisionModel, g_values, *, with_correlations: bool = True, progress: bool = True
+    model: CollisionModel | FinalizedCollision,
+    g_values,
+    *,
+    with_correlations: bool = True,
+    progress: bool = True,
 ) -> xr.Dataset:
     """Exact vs local steady states versus the inter-system coupling g.
 
@@ -180,8 +179,11 @@ def coupling_sweep(
     time), the trace distance between the two steady states, the relative error of the left
     current ``|J_loc - J_ex| / |J_ex|`` (NaN where the exact current vanishes, e.g. g = 0),
     and (``with_correlations``) concurrence, mutual information, negativity and discord (bits)
-    of the exact steady state.
+    of the exact steady state. Both schemes are run: a finalized ``model`` contributes its
+    model.
     """
+    if isinstance(model, FinalizedCollision):
+        model = model.model
     g = check_couplings(g_values)
     check_unique_steady_state(model, g)
     p_l, p_r = model.ancilla_populations
@@ -218,11 +220,11 @@ def coupling_sweep(
 
 
 def rectification_map(
-    model: CollisionModel,
+    model: CollisionModel | FinalizedCollision,
     g_values,
     biases,
     *,
-    scheme: str = "exact",
+    scheme: str | None = None,
     pieces: SweepPieces | None = None,
 ) -> xr.Dataset:
     """Rectification over a (g, temperature bias) grid, with the work of both runs.
@@ -232,9 +234,11 @@ def rectification_map(
     current out of the left (right) bath in both runs (:func:`.thermo.rectification_ratio`);
     ``power_forward`` / ``power_backward`` is the steady work per unit time
     (``-(J_L + J_R)``), which must be compared with the currents before calling anything
-    rectification. ``pieces`` reuses prebuilt :class:`SweepPieces` for ``g_values``.
+    rectification. ``pieces`` reuses prebuilt :class:`SweepPieces` for ``g_values``. ``model``
+    may be finalized (``model.finalized(scheme)``): its scheme is then used.
     """
-    scheme = check_scheme(scheme)
+    fin = finalize(model, scheme)
+    model, scheme = fin.model, fin.scheme
     g = check_couplings(g_values)
     check_unique_steady_state(model, g)
     bias = np.asarray(biases, dtype=float)
@@ -243,14 +247,12 @@ def rectification_map(
     if np.any(bias <= 0) or not np.all(np.isfinite(bias)):
         raise ValueError("biases must be finite temperature differences > 0")
     if pieces is None:
-        pieces = sweep_pieces(model, g, scheme)
+        pieces = sweep_pieces(fin, g)
     t_cold = model.right.temperature
     t_hot = t_cold + bias
     w_l, w_r = model.ancilla_frequencies
 
-    def populations(omega, temperature):
-        return 0.5 * (1.0 - np.tanh(0.5 * omega / temperature))
-
+    populations = ops.excited_population
     cold = np.full_like(t_hot, t_cold)
     fwd = batched_steady(pieces, populations(w_l, t_hot), populations(w_r, cold))
     bwd = batched_steady(pieces, populations(w_l, cold), populations(w_r, t_hot))

@@ -38,9 +38,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _operators as ops
 from . import _increment
-from .maps import ancilla_weights, collision_increment, collision_observable_changes
-from .model import CollisionModel, check_scheme
+from .finalized import FinalizedCollision, finalize
+from .model import CollisionModel
 from .steady import check_density_matrix, collision_steady_state
 
 __all__ = [
@@ -123,10 +124,8 @@ def _log_gibbs(model: CollisionModel) -> np.ndarray:
     ``log p = -log(1 + exp(+-w / T))`` is finite for every T > 0, where QuTiP's
     ``entropy_relative`` drops small eigenvalues of ``eta`` and returns inf for cold ancillas.
     """
-    log_p = []
-    for w, bath in zip(model.ancilla_frequencies, (model.left, model.right)):
-        x = w / bath.temperature
-        log_p.append(np.array([-np.logaddexp(0.0, x), -np.logaddexp(0.0, -x)]))
+    temps = (model.left.temperature, model.right.temperature)
+    log_p = ops.log_gibbs_populations(np.array(model.ancilla_frequencies), np.array(temps))
     return (log_p[0][:, None] + log_p[1][None, :]).reshape(4)
 
 
@@ -159,16 +158,18 @@ def _entropy_change(rho: np.ndarray, d: np.ndarray) -> float:
 
 
 def collision_thermodynamics(
-    model: CollisionModel, rho, scheme: str = "exact"
+    model: CollisionModel | FinalizedCollision, rho, scheme: str | None = None
 ) -> CollisionThermodynamics:
     """Heat, work and entropy production of one collision starting from ``rho``.
 
     Parameters
     ----------
-    model : CollisionModel
+    model : CollisionModel or FinalizedCollision
+        A model, or ``model.finalized(scheme)`` (then nothing is built again).
     rho : Qobj or array_like
         4x4 system density matrix before the collision.
-    scheme : {"exact", "local"}
+    scheme : {"exact", "local"}, optional
+        Default ``"exact"`` for a model, the finalized system's scheme otherwise.
 
     Notes
     -----
@@ -183,36 +184,30 @@ def collision_thermodynamics(
     production keeps its digits too, unless ``rho`` or the ancilla Gibbs state is (nearly)
     singular: then it is accurate to about 1e-15 nats per collision.
     """
-    scheme = check_scheme(scheme)
+    fin = finalize(model, scheme)
+    model = fin.model
     rho = check_density_matrix(rho, "rho").full()
-    eta_l, eta_r = model.ancilla_states()
-    before = np.kron(rho, np.kron(eta_l.full(), eta_r.full()))
-    weights = ancilla_weights(model)
+    eta = np.diag(fin.weights)  # eta_L (x) eta_R, diagonal in the ancilla-pair basis
+    before = np.kron(rho, eta)
 
-    def gain(o):  # sum_j p_j Tr[O_j rho]: the change of <X> over the collision
-        return _trace(np.einsum("j,jab->ab", weights, o), rho)
+    def gain(key):  # sum_j p_j Tr[O_j rho]: the change of <X> over the collision
+        return _trace(fin.expected_change(key), rho)
 
-    changes = collision_observable_changes(model, scheme)
-    heat_left, heat_right = -gain(changes["ancilla_left"]), -gain(changes["ancilla_right"])
-    w_switch = -gain(changes["interaction"])
-    energy_change = gain(changes["system"])
-    a = collision_increment(model, scheme)
+    heat_left, heat_right = -gain("ancilla_left"), -gain("ancilla_right")
+    w_switch = -gain("interaction")
+    energy_change = gain("system")
     # W_split = Delta_coll <H_12> + Delta_step <H_0> = Delta E_S - Delta_coll <H_0>, since the
     # H_12 step conserves H_12; both terms of the second form are conserved at first order,
     # so no O(tau) parts cancel in floating point
-    w_split = 0.0
-    if scheme == "local":
-        h_0 = np.kron(model.system.h_local().full(), np.eye(4))
-        w_split = energy_change - gain(_increment.observable_changes(a, h_0))
+    w_split = energy_change - gain("system_local") if fin.local else 0.0
     # entropies from the state change D = sigma - rho (x) eta, each as an accurate difference:
     # I(S:A) = Delta S_S + Delta S_A (S(sigma) = S(rho (x) eta) for the unitary U) and
     # D(sigma_A || eta) = -Delta S_A - Tr[D_A log eta] (S(eta) = -Tr[eta log eta]); the
     # information form then differs from the Clausius form only in its bath term, the
     # Schroedinger D_A here against the Heisenberg heat there (a check of both)
-    change = _increment.state_change(a, before)
+    change = _increment.state_change(fin.collision_step, before)
     blocks = change.reshape(4, 4, 4, 4)
     d_sys, d_anc = np.einsum("aibi->ab", blocks), np.einsum("aiaj->ij", blocks)
-    eta = np.kron(eta_l.full(), eta_r.full())
     ds_sys = _entropy_change(rho, d_sys)
     ds_anc = _entropy_change(eta, d_anc)
     mutual = ds_sys + ds_anc
@@ -233,9 +228,13 @@ def collision_thermodynamics(
     )
 
 
-def steady_thermodynamics(model: CollisionModel, scheme: str = "exact") -> CollisionThermodynamics:
-    """:func:`collision_thermodynamics` at the steady state of the scheme."""
-    return collision_thermodynamics(model, collision_steady_state(model, scheme), scheme)
+def steady_thermodynamics(
+    model: CollisionModel | FinalizedCollision, scheme: str | None = None
+) -> CollisionThermodynamics:
+    """:func:`collision_thermodynamics` at the steady state of the scheme (one finalized
+    system for both)."""
+    fin = finalize(model, scheme)
+    return collision_thermodynamics(fin, collision_steady_state(fin))
 
 
 def rectification_ratio(forward, backward, *, atol: float = 1e-12):
@@ -280,9 +279,12 @@ class Rectification:
         return power / current if current > 0 else float("nan")
 
 
-def rectification(model: CollisionModel, scheme: str = "exact") -> Rectification:
+def rectification(
+    model: CollisionModel | FinalizedCollision, scheme: str | None = None
+) -> Rectification:
     """Steady thermodynamics of ``model`` and of its temperature-swapped copy."""
+    forward = finalize(model, scheme)
+    backward = forward.model.swapped_temperatures().finalized(forward.scheme)
     return Rectification(
-        forward=steady_thermodynamics(model, scheme),
-        backward=steady_thermodynamics(model.swapped_temperatures(), scheme),
+        forward=steady_thermodynamics(forward), backward=steady_thermodynamics(backward)
     )

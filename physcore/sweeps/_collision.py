@@ -20,12 +20,14 @@ from physcore import collision
 from .computations import Computation, Parameter
 
 _BATH_FIELDS = ("temperature", "coupling", "strength", "frequency")
-_KINDS = ("xx", "xxz", "dm")  # "custom" needs an operator, which a TOML grid cannot hold
+# "custom" needs an operator, which a TOML grid cannot hold; "xx" is the deprecated name of
+# "exchange" (accepted for one release, with a DeprecationWarning from the model)
+_KINDS = ("exchange", "xxz", "dm", "xx")
 
 PARAMETERS = {
     "omega_1": Parameter("float", 1.0, doc="frequency w1 > 0 of qubit 1 (energy)"),
     "omega_2": Parameter("float", 1.0, doc="frequency w2 > 0 of qubit 2 (energy)"),
-    "kind": Parameter("str", "xx", doc="inter-system Hamiltonian H_12", choices=_KINDS),
+    "kind": Parameter("str", "exchange", doc="inter-system Hamiltonian H_12", choices=_KINDS),
     "anisotropy": Parameter(
         "float", 1.0, doc="sz-sz weight of kind 'xxz'", needs={"kind": ("xxz",)}
     ),
@@ -38,7 +40,7 @@ for _side in ("left", "right"):
             f"temperature_{_side}": Parameter("float", None, doc=f"{_side} bath T > 0 (energy)"),
             f"coupling_{_side}": Parameter(
                 "str", "exchange", doc=f"{_side} system-ancilla coupling",
-                choices=collision.model.BATH_COUPLINGS,
+                choices=(*collision.model.BATH_COUPLINGS, "xx"),
             ),
             f"strength_{_side}": Parameter(
                 "float", 1.0, doc=f"{_side} coupling J != 0 (energy)"

@@ -133,7 +133,9 @@ def non_conserving_error_grows():
     from physcore.collision import coupling_sweep
 
     g = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0])
-    ds = coupling_sweep(_model("xx", 0.2, 1.0), g, with_correlations=False, progress=False)
+    ds = coupling_sweep(
+        _model("sigma_x_sigma_x", 0.2, 1.0), g, with_correlations=False, progress=False
+    )
     d = ds.trace_distance.values
     return Outcome(
         measured=float(max(0.0, -np.diff(d).min()) / d.max()),
@@ -158,7 +160,7 @@ def perfect_rectification():
     from physcore.collision import rectification_map
 
     bias = np.geomspace(0.5, 100.0, 12)
-    ds = rectification_map(_model("xx", 0.2, 1.0, g=1.0), [1.0], bias)
+    ds = rectification_map(_model("sigma_x_sigma_x", 0.2, 1.0, g=1.0), [1.0], bias)
     ratio = ds.ratio_right.values[0]
     work = np.maximum(np.abs(ds.power_forward.values[0]), np.abs(ds.power_backward.values[0]))
     return Outcome(
@@ -288,7 +290,7 @@ def entropy_production_identity():
 
     from physcore.collision import collision_thermodynamics
 
-    model = _model("xx", 0.3, 0.9, g=0.7)
+    model = _model("sigma_x_sigma_x", 0.3, 0.9, g=0.7)
     worst = 0.0
     for seed in range(5):
         t = collision_thermodynamics(model, qutip.rand_dm([2, 2], seed=seed))

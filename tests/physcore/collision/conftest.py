@@ -8,7 +8,7 @@ def asymmetric_model():
     """Detuned, DM-coupled qubits; non-conserving left bath, exchange right bath."""
     return CollisionModel(
         TwoQubitSystem(omega_1=1.0, omega_2=1.3, g=0.4, kind="dm"),
-        AncillaBath(2.0, coupling="xx", strength=0.8),
+        AncillaBath(2.0, coupling="sigma_x_sigma_x", strength=0.8),
         AncillaBath(0.5, coupling="exchange", strength=1.1),
         tau=0.3,
     )

@@ -53,7 +53,10 @@ def test_exchange_error_in_the_continuum_regime_grows_and_saturates():
 
 def test_asymmetric_non_conserving_error_grows_with_g():
     # Claim: with sx ax on one side (asymmetric) the approximation gets steadily worse with g.
-    errors = [local_error(make("xx", 0.2, 1.0, g=g)) for g in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)]
+    errors = [
+        local_error(make("sigma_x_sigma_x", 0.2, 1.0, g=g))
+        for g in (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+    ]
     assert errors[0] < 1e-14
     assert np.all(np.diff(errors) > 0)
 
@@ -65,7 +68,7 @@ def test_asymmetric_non_conserving_rectification_is_work():
     # sx ax collisions inject power P, and in each run nearly all of it leaves into the cold
     # bath, while the hot bath exchanges almost nothing; both runs' currents out of the right
     # bath have the same sign. It is work being dumped, not a bias-driven heat diode.
-    model = make("xx", 0.2, 1.0, g=1.0)
+    model = make("sigma_x_sigma_x", 0.2, 1.0, g=1.0)
     ds = rectification_map(model, [1.0], [1.5, 4.5, 19.5, 100.0])
     ratio = ds.ratio_right.values[0]
     assert np.all(np.diff(ratio) < 0)

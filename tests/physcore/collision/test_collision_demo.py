@@ -12,7 +12,7 @@ def test_demo_writes_figures_and_data(tmp_path):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
     assert not list(tmp_path.glob("*.tmp*"))
     with xr.open_dataset(tmp_path / "collision_vs_g.nc", engine="h5netcdf") as ds:
-        assert set(ds.kind.values) == {"exchange", "xx"}
+        assert set(ds.kind.values) == {"exchange", "sigma_x_sigma_x"}
         assert np.all(ds.trace_distance.sel(g=0.0).values < 1e-12)
         assert "qutip_version" in ds.attrs
     with xr.open_dataset(tmp_path / "collision_rectification.nc", engine="h5netcdf") as ds:

@@ -56,7 +56,7 @@ def test_xx_collisions_at_g0_converge_at_second_order():
     # pinned so that a change of the expansion shows up.
     errors = []
     for tau in TAUS:
-        model = continuum_model(tau, g=0.0, left="xx")
+        model = continuum_model(tau, g=0.0, left="sigma_x_sigma_x")
         rho_me = lindblad_steady_state(local_lindblad(model))
         errors.append(trace_distance(collision_steady_state(model, "exact"), rho_me))
         # the sx ax collisions always dump heat into the bath: J_L = -gamma wa (1 - 2 p)

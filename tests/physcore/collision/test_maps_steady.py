@@ -67,7 +67,7 @@ def test_iteration_converges_to_fixed_point(asymmetric_model):
     assert len(res3.states) == 4 and res3.times[-1] == pytest.approx(3 * asymmetric_model.tau)
 
 
-@pytest.mark.parametrize("kind", ["xx", "xxz", "dm"])
+@pytest.mark.parametrize("kind", ["exchange", "xxz", "dm"])
 @pytest.mark.parametrize("scheme", ["exact", "local"])
 def test_equal_temperatures_resonant_exchange_give_gibbs_and_no_current(kind, scheme):
     # All named H_12 conserve the excitation number N and resonant exchange collisions conserve
@@ -88,7 +88,7 @@ def test_equal_temperatures_resonant_exchange_give_gibbs_and_no_current(kind, sc
     assert max(abs(t.heat_left), abs(t.heat_right), abs(t.work)) < 1e-13
 
 
-@pytest.mark.parametrize("kind", ["exchange", "xx"])
+@pytest.mark.parametrize("kind", ["exchange", "sigma_x_sigma_x"])
 def test_g0_each_qubit_thermalizes_with_its_own_bath(kind):
     model = CollisionModel(
         TwoQubitSystem(omega_1=1.0, omega_2=1.7, g=0.0),

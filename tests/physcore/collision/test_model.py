@@ -20,7 +20,7 @@ def test_spin_convention_basis0_is_excited():
     assert qutip.expect(h, qutip.tensor(qutip.basis(2, 0), qutip.basis(2, 0))) == pytest.approx(1.0)
     # H_12 of every named kind conserves the excitation number
     n = qutip.tensor(qutip.sigmaz(), qutip.qeye(2)) + qutip.tensor(qutip.qeye(2), qutip.sigmaz())
-    for kind in ("xx", "xxz", "dm"):
+    for kind in ("exchange", "xxz", "dm"):
         h12 = TwoQubitSystem(g=0.7, kind=kind, anisotropy=0.4).h_interaction()
         assert (h12 * n - n * h12).norm() < 1e-14
         assert h12.isherm
@@ -71,7 +71,7 @@ def test_bad_states_and_maps(exchange_model):
 
 
 def test_custom_h12_equals_named_kind():
-    named = TwoQubitSystem(g=0.3, kind="xx")
+    named = TwoQubitSystem(g=0.3, kind="exchange")
     custom = TwoQubitSystem(kind="custom", h12=named.h_interaction().full())
     assert (named.hamiltonian() - custom.hamiltonian()).norm() < 1e-15
 

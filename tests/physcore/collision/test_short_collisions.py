@@ -41,7 +41,7 @@ def lindblad_currents(model):
     return local_heat_currents(model, lindblad_steady_state(local_lindblad(model)))
 
 
-@pytest.mark.parametrize("left", ["exchange", "xx"])
+@pytest.mark.parametrize("left", ["exchange", "sigma_x_sigma_x"])
 @pytest.mark.parametrize("scheme", ["exact", "local"])
 def test_currents_reach_the_continuum_limit_at_first_order(left, scheme):
     # Phi = 1 + tau L + O(tau**2): the relative current error falls 100x per 100x in tau
@@ -103,8 +103,8 @@ def test_issue_parameters_fixed_bath_strength(tau):
     omegas=st.tuples(st.floats(0.3, 3.0), st.floats(0.3, 3.0)),
     g=st.floats(-2.0, 2.0),
     temperatures=st.tuples(st.floats(0.1, 10.0), st.floats(0.1, 10.0)),
-    kind=st.sampled_from(["xx", "xxz", "dm"]),
-    left=st.sampled_from(["exchange", "xx"]),
+    kind=st.sampled_from(["exchange", "xxz", "dm"]),
+    left=st.sampled_from(["exchange", "sigma_x_sigma_x"]),
     scheme=st.sampled_from(["exact", "local"]),
 )
 def test_short_collision_currents_are_within_first_order_of_lindblad(
@@ -134,7 +134,7 @@ def test_short_collision_currents_are_within_first_order_of_lindblad(
     g=st.floats(-2.0, 2.0),
     temperature=st.floats(0.1, 10.0),
     strengths=st.tuples(st.floats(0.1, 3.0), st.floats(0.1, 3.0)),
-    kind=st.sampled_from(["xx", "xxz", "dm"]),
+    kind=st.sampled_from(["exchange", "xxz", "dm"]),
     scheme=st.sampled_from(["exact", "local"]),
 )
 def test_equal_temperatures_give_zero_currents_at_every_tau(
@@ -182,8 +182,8 @@ def test_uncoupled_qubits_carry_no_current_at_every_tau(
     g=st.floats(-2.0, 2.0),
     omega_2=st.floats(0.3, 3.0),
     strengths=st.tuples(st.floats(0.1, 3.0), st.floats(0.1, 3.0)),
-    left=st.sampled_from(["exchange", "xx"]),
-    kind=st.sampled_from(["xx", "xxz", "dm"]),
+    left=st.sampled_from(["exchange", "sigma_x_sigma_x"]),
+    kind=st.sampled_from(["exchange", "xxz", "dm"]),
     scheme=st.sampled_from(["exact", "local"]),
     seed=st.integers(0, 2**16),
 )
@@ -204,7 +204,7 @@ def test_first_law_holds_to_rounding_of_each_term_at_every_tau(
     assert t.entropy_production >= -1e-13  # absolute accuracy of the entropies (nats)
 
 
-@pytest.mark.parametrize("left", ["exchange", "xx"])
+@pytest.mark.parametrize("left", ["exchange", "sigma_x_sigma_x"])
 @pytest.mark.parametrize("scheme", ["exact", "local"])
 def test_entropy_production_rate_reaches_the_lindblad_rate(left, scheme):
     # Sigma / tau -> dS/dt - J_L / T_L - J_R / T_R of the local master equation at a generic
@@ -228,7 +228,7 @@ def test_entropy_production_rate_reaches_the_lindblad_rate(left, scheme):
 
 def test_solver_and_sweeps_agree_with_the_one_point_api_at_short_tau():
     tau = 1e-8
-    model = continuum_model(tau, left="xx")
+    model = continuum_model(tau, left="sigma_x_sigma_x")
     rho = collision_steady_state(model)
     res = CollisionSolver(model).run(rho, 2)
     t = steady_thermodynamics(model)
@@ -248,7 +248,7 @@ def test_solver_and_sweeps_agree_with_the_one_point_api_at_short_tau():
 
 
 def test_unitary_increment_matches_expm_and_keeps_small_terms():
-    model = continuum_model(0.3, left="xx", g=0.9)
+    model = continuum_model(0.3, left="sigma_x_sigma_x", g=0.9)
     for tau in (0.3, 3.0, 30.0):  # 0, 4 and 8 doublings
         h = model.collision_generator("exact").full()
         inc = _increment.unitary_increment(h, tau)

@@ -64,8 +64,14 @@ def test_solver_heat_matches_full_bookkeeping(asymmetric_model):
     j_l=st.floats(0.0, 2.0),
     j_r=st.floats(0.0, 2.0),
     w2=st.floats(0.3, 3.0),
-    kinds=st.sampled_from([("exchange", "exchange"), ("xx", "exchange"), ("xx", "xx")]),
-    system=st.sampled_from(["xx", "xxz", "dm"]),
+    kinds=st.sampled_from(
+        [
+            ("exchange", "exchange"),
+            ("sigma_x_sigma_x", "exchange"),
+            ("sigma_x_sigma_x", "sigma_x_sigma_x"),
+        ]
+    ),
+    system=st.sampled_from(["exchange", "xxz", "dm"]),
     scheme=st.sampled_from(["exact", "local"]),
     seed=st.integers(0, 2**16),
 )
