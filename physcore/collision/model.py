@@ -40,7 +40,17 @@ import numpy as np
 import qutip
 
 from .. import _operators as ops
-from .._validation import finite_real, positive_real
+from .._validation import (
+    REQUIRED,
+    AnyOf,
+    Choices,
+    Instance,
+    Interval,
+    check_fields,
+    check_value,
+    constraint_table,
+    parameter,
+)
 
 __all__ = [
     "TwoQubitSystem",
@@ -49,6 +59,7 @@ __all__ = [
     "SYSTEM_KINDS",
     "BATH_COUPLINGS",
     "SCHEMES",
+    "constraint_table",
 ]
 
 SYSTEM_KINDS = ("exchange", "xxz", "dm", "custom")
@@ -57,6 +68,11 @@ SCHEMES = ("exact", "local")
 #: deprecated names (one release): TwoQubitSystem.kind and AncillaBath.coupling
 _DEPRECATED_KINDS = {"xx": "exchange"}
 _DEPRECATED_COUPLINGS = {"xx": "sigma_x_sigma_x"}
+
+# the declared constraints (physcore._validation): each class's field list is its table,
+# ``constraint_table(TwoQubitSystem)``; the sweep adapter generates its parameters from them
+_POSITIVE = Interval(float, 0, None, "neither")
+_REAL = Interval(float)
 
 
 def _renamed(field_name: str, value, renames: dict[str, str]):
@@ -110,21 +126,16 @@ class TwoQubitSystem:
         Hermitian 4x4 ``H_12`` for ``kind="custom"``.
     """
 
-    omega_1: float = 1.0
-    omega_2: float = 1.0
-    g: float = 0.0
-    kind: str = "exchange"
-    anisotropy: float = 1.0
+    omega_1: float = parameter(1.0, _POSITIVE, "frequency w1 of qubit 1", unit="energy")
+    omega_2: float = parameter(1.0, _POSITIVE, "frequency w2 of qubit 2", unit="energy")
+    g: float = parameter(0.0, _REAL, "inter-system coupling g", unit="energy")
+    kind: str = parameter("exchange", Choices(*SYSTEM_KINDS), "inter-system Hamiltonian H_12")
+    anisotropy: float = parameter(1.0, _REAL, "sz-sz weight of kind 'xxz'", unit="dimensionless")
     h12: qutip.Qobj | None = field(default=None, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "omega_1", positive_real("omega_1", self.omega_1))
-        object.__setattr__(self, "omega_2", positive_real("omega_2", self.omega_2))
-        object.__setattr__(self, "g", finite_real("g", self.g))
-        object.__setattr__(self, "anisotropy", finite_real("anisotropy", self.anisotropy))
         object.__setattr__(self, "kind", _renamed("kind", self.kind, _DEPRECATED_KINDS))
-        if self.kind not in SYSTEM_KINDS:
-            raise ValueError(f"kind must be one of {SYSTEM_KINDS}, got {self.kind!r}")
+        check_fields(self)
         if self.kind == "custom":
             if self.h12 is None:
                 raise ValueError("h12 must be given (a Hermitian 4x4 operator) for kind='custom'")
@@ -172,20 +183,22 @@ class AncillaBath:
         Ancilla frequency wa > 0; None means resonant with the qubit it touches.
     """
 
-    temperature: float
-    coupling: str = "exchange"
-    strength: float = 1.0
-    frequency: float | None = None
+    temperature: float = parameter(REQUIRED, _POSITIVE, "bath temperature T", unit="energy")
+    coupling: str = parameter(
+        "exchange", Choices(*BATH_COUPLINGS), "system-ancilla coupling (exchange or sx ax)"
+    )
+    strength: float = parameter(1.0, _REAL, "system-ancilla coupling J", unit="energy")
+    frequency: float | None = parameter(
+        None,
+        AnyOf(Choices(None), _POSITIVE),
+        "ancilla frequency wa (None: resonant with its qubit)",
+        unit="energy",
+    )
 
     def __post_init__(self):
-        object.__setattr__(self, "temperature", positive_real("temperature", self.temperature))
-        object.__setattr__(self, "strength", finite_real("strength", self.strength))
         renamed = _renamed("coupling", self.coupling, _DEPRECATED_COUPLINGS)
         object.__setattr__(self, "coupling", renamed)
-        if self.coupling not in BATH_COUPLINGS:
-            raise ValueError(f"coupling must be one of {BATH_COUPLINGS}, got {self.coupling!r}")
-        if self.frequency is not None:
-            object.__setattr__(self, "frequency", positive_real("frequency", self.frequency))
+        check_fields(self)
 
     def excited_population(self, omega: float) -> float:
         """Gibbs excited-state population ``1 / (1 + exp(omega / T))`` of an ancilla."""
@@ -210,18 +223,13 @@ class CollisionModel:
     ancilla R); ``rho_ancillas`` is the product of the two ancilla Gibbs states.
     """
 
-    system: TwoQubitSystem
-    left: AncillaBath
-    right: AncillaBath
-    tau: float = 0.1
+    system: TwoQubitSystem = parameter(REQUIRED, Instance(TwoQubitSystem), "the two qubits")
+    left: AncillaBath = parameter(REQUIRED, Instance(AncillaBath), "bath of qubit 1")
+    right: AncillaBath = parameter(REQUIRED, Instance(AncillaBath), "bath of qubit 2")
+    tau: float = parameter(0.1, _POSITIVE, "collision time tau", unit="1/energy")
 
     def __post_init__(self):
-        if not isinstance(self.system, TwoQubitSystem):
-            raise ValueError(f"system must be a TwoQubitSystem, got {self.system!r}")
-        for name in ("left", "right"):
-            if not isinstance(getattr(self, name), AncillaBath):
-                raise ValueError(f"{name} must be an AncillaBath, got {getattr(self, name)!r}")
-        object.__setattr__(self, "tau", positive_real("tau", self.tau))
+        check_fields(self)
 
     # -- convenience -----------------------------------------------------------------------
     def replace(self, **changes) -> CollisionModel:
@@ -315,6 +323,4 @@ class CollisionModel:
 
 def check_scheme(scheme: str) -> str:
     """Validate a collision scheme name ("exact" or "local")."""
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    return scheme
+    return check_value("scheme", scheme, Choices(*SCHEMES))

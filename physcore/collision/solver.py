@@ -8,11 +8,19 @@ import numpy as np
 import qutip
 
 from .. import _operators as ops
+from .._validation import Choices, Constraint, check_params
 from .finalized import FinalizedCollision, finalize
 from .model import CollisionModel
 from .steady import check_density_matrix, increment_fixed_point
 
-__all__ = ["CollisionSolver", "CollisionResult", "collision_evolve"]
+__all__ = ["CollisionSolver", "CollisionResult", "collision_evolve", "OPTIONS"]
+
+#: the solver's option set, declared once (physcore._validation)
+OPTIONS = {
+    "store_states": Constraint(
+        Choices(True, False), True, "keep the state after every collision (else the last only)"
+    ),
+}
 
 
 @dataclass
@@ -58,7 +66,7 @@ class CollisionSolver:
         The unitary, map, observables and post-collision step in use.
     """
 
-    solver_options = {"store_states": True}
+    solver_options = {name: c.default for name, c in OPTIONS.items()}
 
     def __init__(
         self,
@@ -72,13 +80,7 @@ class CollisionSolver:
         self.finalized = finalize(model, scheme)
         self.model = self.finalized.model
         self.scheme = self.finalized.scheme
-        options = dict(options or {})
-        unknown = set(options) - set(self.solver_options)
-        if unknown:
-            raise ValueError(
-                f"options: unknown keys {sorted(unknown)}; allowed {self.solver_options}"
-            )
-        self.options = {**self.solver_options, **options}
+        self.options = check_params(OPTIONS, dict(options or {}), owner="options")
         # steps, heat and energy from the changes Phi - 1 and U^+ X U - X (see ._increment):
         # they are O(J**2 tau**2) at short collisions and are never formed by a subtraction
         fin = self.finalized

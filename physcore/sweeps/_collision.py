@@ -4,52 +4,67 @@ model, exact and local schemes, from :func:`physcore.collision.coupling_sweep`.
 The inter-system coupling ``g`` is the vector parameter (one batched solve per grid point of the
 other parameters, as ``coupling_sweep`` is built for). The others are the fields of
 :class:`~physcore.collision.TwoQubitSystem`, of the two :class:`~physcore.collision.AncillaBath`
-(suffixed ``_left`` / ``_right``) and ``tau``. :func:`validate` builds the model, whose
-constructors raise ValueError naming the field; bath fields are renamed to their suffixed
-parameter names in the message.
+(suffixed ``_left`` / ``_right``) and ``tau``. The parameter table is generated from the
+constraint tables those classes declare (:mod:`physcore._validation`), not restated: the
+defaults, ranges and docs are the constructors'. :func:`validate` checks each value against the
+same rule under its sweep name, so a bad value reads as the constructor's message does, with
+the suffixed name (``temperature_left must lie in (0, inf) ...``).
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from physcore import collision
+from physcore._validation import AnyOf, Choices, Constraint, Interval, check_value, constraint_table
 
 from .computations import Computation, Parameter
 
-_BATH_FIELDS = ("temperature", "coupling", "strength", "frequency")
-# "custom" needs an operator, which a TOML grid cannot hold; "xx" is the deprecated name of
-# "exchange" (accepted for one release, with a DeprecationWarning from the model)
-_KINDS = ("exchange", "xxz", "dm", "xx")
-
-PARAMETERS = {
-    "omega_1": Parameter("float", 1.0, doc="frequency w1 > 0 of qubit 1 (energy)"),
-    "omega_2": Parameter("float", 1.0, doc="frequency w2 > 0 of qubit 2 (energy)"),
-    "kind": Parameter("str", "exchange", doc="inter-system Hamiltonian H_12", choices=_KINDS),
-    "anisotropy": Parameter(
-        "float", 1.0, doc="sz-sz weight of kind 'xxz'", needs={"kind": ("xxz",)}
-    ),
-    "tau": Parameter("float", 0.1, doc="collision time tau > 0 (inverse energy)"),
-    "g": Parameter("float", None, vector=True, doc="inter-system coupling g (energy)"),
+_SIDES = ("left", "right")
+#: sweep-only choices: "custom" needs an operator, which a TOML grid cannot hold; "xx" is the
+#: deprecated name of "exchange" (accepted for one release, with the model's DeprecationWarning)
+_CHOICES = {
+    "kind": (*(k for k in collision.model.SYSTEM_KINDS if k != "custom"), "xx"),
+    "coupling": (*collision.model.BATH_COUPLINGS, "xx"),
 }
-for _side in ("left", "right"):
-    PARAMETERS.update(
-        {
-            f"temperature_{_side}": Parameter("float", None, doc=f"{_side} bath T > 0 (energy)"),
-            f"coupling_{_side}": Parameter(
-                "str", "exchange", doc=f"{_side} system-ancilla coupling",
-                choices=(*collision.model.BATH_COUPLINGS, "xx"),
-            ),
-            f"strength_{_side}": Parameter(
-                "float", 1.0, doc=f"{_side} coupling J != 0 (energy)"
-            ),
-            f"frequency_{_side}": Parameter(
-                "float_or_str", "resonant", doc=f"{_side} ancilla frequency > 0, or 'resonant'"
-            ),
-        }
-    )  # fmt: skip
+_NEEDS = {"anisotropy": {"kind": ("xxz",)}}
+#: TOML has no None: an ancilla frequency of None (resonant) is spelled "resonant"
+_RESONANT = "resonant"
+
+
+def _sweep_parameter(name: str, constraint: Constraint, **extra) -> Parameter:
+    """A sweep :class:`Parameter` generated from a declared constraint (kind, default, doc)."""
+    rule = constraint.rule
+    default = None if constraint.required else constraint.default
+    if isinstance(rule, Interval):
+        kind = "int" if rule.kind is int else "float"
+    elif isinstance(rule, Choices):
+        kind, extra = "str", {"choices": _CHOICES.get(name, rule.values), **extra}
+    elif isinstance(rule, AnyOf):  # the optional frequency: None or a number
+        kind, default = "float_or_str", _RESONANT if default is None else default
+    else:
+        raise TypeError(f"no sweep parameter for {name!r} ({rule!r})")
+    needs = _NEEDS.get(name, {})
+    return Parameter(kind, default, doc=constraint.describe(), needs=needs, **extra)
+
+
+def _constraints() -> dict[str, Constraint]:
+    """Every swept parameter's declared constraint, under its sweep name."""
+    table = {k: c for k, c in constraint_table(collision.TwoQubitSystem).items()}
+    table["tau"] = constraint_table(collision.CollisionModel)["tau"]
+    bath = constraint_table(collision.AncillaBath)
+    for side in _SIDES:
+        table.update({f"{name}_{side}": c for name, c in bath.items()})
+    return table
+
+
+CONSTRAINTS = _constraints()
+PARAMETERS = {
+    name: _sweep_parameter(name.removesuffix("_left").removesuffix("_right"), c)
+    for name, c in CONSTRAINTS.items()
+}
+# g is the vector parameter: one batched solve per point of the others, always given as a grid
+PARAMETERS["g"] = Parameter("float", None, vector=True, doc=CONSTRAINTS["g"].describe())
 
 OUTPUTS = {
     "current_left_exact": "heat current out of the left bath, exact scheme",
@@ -64,24 +79,14 @@ OUTPUTS = {
 }
 
 
-def _bath(point: dict, side: str) -> collision.AncillaBath:
-    frequency = point[f"frequency_{side}"]
-    if isinstance(frequency, str):
-        if frequency != "resonant":
-            raise ValueError(
-                f"frequency_{side} must be a number > 0 or 'resonant', got {frequency!r}"
-            )
-        frequency = None
-    try:
-        return collision.AncillaBath(
-            temperature=point[f"temperature_{side}"],
-            coupling=point[f"coupling_{side}"],
-            strength=point[f"strength_{side}"],
-            frequency=frequency,
-        )
-    except ValueError as err:  # name the suffixed parameter: "temperature" -> "temperature_left"
-        message = re.sub(rf"\b({'|'.join(_BATH_FIELDS)})\b", rf"\1_{side}", str(err))
-        raise ValueError(message) from None
+def _value(point: dict, name: str):
+    """``point[name]`` checked against its declared rule ("resonant" read as None)."""
+    value = point[name]
+    if name.startswith("frequency_") and value == _RESONANT:
+        return None
+    if name.startswith("frequency_") and isinstance(value, str):
+        raise ValueError(f"{name} must be a number > 0 or {_RESONANT!r}, got {value!r}")
+    return check_value(name, value, CONSTRAINTS[name].rule)
 
 
 def build_model(point: dict, g: float = 0.0) -> collision.CollisionModel:
@@ -93,20 +98,32 @@ def build_model(point: dict, g: float = 0.0) -> collision.CollisionModel:
         kind=point["kind"],
         anisotropy=point["anisotropy"],
     )
-    return collision.CollisionModel(
-        system, _bath(point, "left"), _bath(point, "right"), point["tau"]
-    )
+    baths = [
+        collision.AncillaBath(
+            temperature=point[f"temperature_{side}"],
+            coupling=point[f"coupling_{side}"],
+            strength=point[f"strength_{side}"],
+            frequency=_value(point, f"frequency_{side}"),
+        )
+        for side in _SIDES
+    ]
+    return collision.CollisionModel(system, *baths, tau=point["tau"])
 
 
 def validate(point: dict) -> None:
     """Raise ValueError naming the parameter when ``point`` is out of range (no solving).
 
-    Besides the model's own checks, a bath strength of 0 is refused: such a bath exchanges
-    nothing, so its heat current is zero by construction, and at g = 0 its qubit is isolated and
-    the steady state is not unique (the steady-state solve is singular).
+    Every scalar is checked against the rule its class declares, under its sweep name (the
+    message is the constructor's, with that name). Besides, a bath strength of 0 is refused:
+    such a bath exchanges nothing, so its heat current is zero by construction, and at g = 0
+    its qubit is isolated and the steady state is not unique (the steady-state solve is
+    singular).
     """
+    for name in CONSTRAINTS:
+        if name != "g" and name in point and not name.startswith(("kind", "coupling_")):
+            _value(point, name)
     build_model(point)
-    for side in ("left", "right"):
+    for side in _SIDES:
         if point[f"strength_{side}"] == 0.0:
             raise ValueError(
                 f"strength_{side} must be nonzero: a bath with no coupling exchanges no heat and "
