@@ -24,7 +24,8 @@ Layers (model -> maps -> solvers):
 * :mod:`.lindblad`: the local (continuum limit) and global master equations;
 * :mod:`.thermo`: heat, work, first law, entropy production, rectification;
 * :mod:`.correlations`: concurrence, mutual information, negativity, discord;
-* :mod:`.sweeps`: batched coupling sweeps and rectification maps (xarray).
+* :mod:`.sweeps`: batched coupling sweeps and rectification maps (xarray);
+* :mod:`.regimes`: where along a sweep the error and the correlations move together.
 
 What our model gives for the paper's claims (pinned in tests/physcore/collision/test_claims.py):
 
@@ -41,8 +42,11 @@ What our model gives for the paper's claims (pinned in tests/physcore/collision/
   current falls, while the local scheme, blind to ``H_12`` during collisions, keeps
   transporting. The relative current error therefore grows with ``g tau`` even where the state
   error is small;
-* error vs correlations: the error peak at ``g tau ~ pi`` coincides with the discord peak; in
-  the continuum regime error and correlations are anti-correlated.
+* error vs correlations, per regime of g (:mod:`.regimes`, ``gamma = J**2 tau``): they rise
+  together for ``g < gamma / 2`` (where the discord peaks) and around ``g tau = pi``
+  (``1.85 < g tau < 4.8``: both peak near pi and fall after it); they move oppositely for
+  ``gamma / 2 < g < 1.85 / tau`` (the error rises while the discord falls; the claim does not
+  hold there) and again for ``4.8 < g tau < 6.2``.
 """
 
 from .correlations import (
@@ -63,6 +67,7 @@ from .maps import (
     map_increment,
 )
 from .model import AncillaBath, CollisionModel, TwoQubitSystem
+from .regimes import Regime, comovement_fraction, comovement_regimes
 from .solver import CollisionResult, CollisionSolver, collision_evolve
 from .steady import (
     collision_steady_state,
@@ -115,4 +120,7 @@ __all__ = [
     "correlation_measures",
     "coupling_sweep",
     "rectification_map",
+    "Regime",
+    "comovement_regimes",
+    "comovement_fraction",
 ]

@@ -10,6 +10,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from physcore.collision.model import AncillaBath, CollisionModel, TwoQubitSystem
+from physcore.collision.regimes import comovement_fraction, comovement_regimes
 from physcore.collision.steady import collision_steady_state, trace_distance
 from physcore.collision.sweeps import coupling_sweep, rectification_map
 from physcore.collision.thermo import rectification
@@ -103,3 +104,39 @@ def test_error_versus_correlations():
     short = coupling_sweep(make("exchange", 0.2, 1.0), g[::2], progress=False)
     assert spearmanr(short.trace_distance, short.discord).statistic < -0.5
     assert np.all(long.concurrence.values < 1e-12)
+
+
+def _regime_grid(tau, strength):
+    """g below gamma / 2, between gamma / 2 and 1.7 / tau, and over 1.95 <= g tau <= 4.6."""
+    gamma = strength**2 * tau
+    return (
+        np.geomspace(0.05 * gamma, 0.45 * gamma, 6),
+        np.linspace(0.6 * gamma, 1.7 / tau, 12),
+        np.linspace(1.95 / tau, 4.6 / tau, 24),
+    )
+
+
+@pytest.mark.parametrize(("tau", "strength"), [(1.0, 0.5), (0.2, 1.0)])
+def test_error_and_correlations_move_together_only_in_some_regimes(tau, strength):
+    # The claim per regime of g (physcore/collision/regimes.py): error and discord rise together
+    # below g = gamma / 2 (the discord's peak) and around g tau = pi, and move oppositely in
+    # between (gamma / 2 < g < 1.85 / tau), where the claim fails.
+    small, middle, near_pi = _regime_grid(tau, strength)
+    g = np.concatenate([small, middle, near_pi])
+    ds = coupling_sweep(make("exchange", tau, strength), g, progress=False)
+    d, q = ds.trace_distance.values, ds.discord.values
+    parts = np.cumsum([0, small.size, middle.size, near_pi.size])
+    piece = [slice(parts[k], parts[k + 1]) for k in range(3)]
+
+    def regimes(k):
+        return comovement_regimes(g[piece[k]], d[piece[k]], q[piece[k]])
+
+    assert [(r.error_trend, r.correlation_trend) for r in regimes(0)] == [(1, 1)]
+    assert [(r.error_trend, r.correlation_trend) for r in regimes(1)] == [(1, -1)]
+    # near pi: together except between the two peaks, which lie within 0.25 of each other
+    peak_d, peak_q = g[piece[2]][np.argmax(d[piece[2]])], g[piece[2]][np.argmax(q[piece[2]])]
+    assert abs(peak_d - peak_q) * tau < 0.25 and abs(peak_q * tau - np.pi) < 0.25
+    low, high = sorted((peak_d, peak_q))
+    for r in regimes(2):
+        assert r.together or (r.g_start >= low and r.g_end <= high)
+    assert comovement_fraction(g[piece[2]], d[piece[2]], q[piece[2]]) > 0.9
