@@ -35,13 +35,11 @@ max_concurrent = 5
 
 def demo(out_dir) -> Path:
     """Run the demo sweep into ``out_dir``; returns the figure's path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
     import xarray as xr
+    from matplotlib.figure import Figure
 
+    from .._io import save_figure
     from . import collect, plan, run
 
     out = Path(out_dir)
@@ -52,7 +50,9 @@ def demo(out_dir) -> Path:
     run(sweep, backend="processes", workers=2)
     with xr.open_dataset(collect(sweep)) as ds:
         g = ds["conductance"].load()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    # a Figure of its own: no global figure state, no backend choice (the entry point chooses)
+    fig = Figure(figsize=(10, 4), constrained_layout=True)
+    left, right = fig.subplots(1, 2)
     mesh = left.pcolormesh(g["bias"], g["chi"], g.values, shading="auto", cmap="viridis")
     fig.colorbar(mesh, ax=left, label="G_NS / G_NN")
     left.set(xlabel="eV / Delta", ylabel="chi", title="semi-Dirac NS junction, linear axis")
@@ -68,8 +68,13 @@ def demo(out_dir) -> Path:
         )
     right.set(xlabel="eV / Delta", ylabel="G_NS / G_NN", title="cuts at fixed barrier strength")
     right.legend(frameon=False)
-    path = out / "semidirac_thin_barrier.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    path = save_figure(fig, out / "semidirac_thin_barrier.png", dpi=110)
     print(f"sweep: {sweep.spec.n_points} points in {sweep.spec.n_chunks} chunks -> {path}")
     return path
+
+
+if __name__ == "__main__":
+    import matplotlib
+
+    matplotlib.use("Agg")  # an entry point chooses the backend; the library functions never do
+    demo(Path("results/demo/sweeps"))
