@@ -16,6 +16,7 @@ from physcore.collision.maps import collision_map, map_increment
 from physcore.collision.model import AncillaBath, CollisionModel, TwoQubitSystem
 from physcore.collision.steady import fixed_point, qutip_fixed_point
 from physcore.collision.sweeps import rectification_map, sweep_pieces
+from physcore.collision.thermo import steady_thermodynamics
 
 
 def _best(fn, repeat: int, number: int = 1) -> float:
@@ -56,6 +57,16 @@ def main() -> None:
     print(
         f"  batched, per point       {t_batch * 1e6:9.2f} us   x{t_qutip / t_batch:7.0f}   "
         f"max |diff| {np.abs(batched - ref).max():.1e}   (goal x500, 1e-10)"
+    )
+
+    fin = model.finalized("exact")
+    t_model = _best(lambda: steady_thermodynamics(model), repeat=3, number=20)
+    t_fin = _best(lambda: steady_thermodynamics(fin), repeat=3, number=20)
+    print("steady state + heat, work and entropy production at one point:")
+    print(f"  from the model (finalized per call)   {t_model * 1e6:9.1f} us")
+    print(
+        f"  from model.finalized(scheme)          {t_fin * 1e6:9.1f} us   "
+        f"(x{t_model / t_fin:.1f}: the unitary, map and observables are reused)"
     )
 
     g = np.linspace(0.0, 3.0, 100)
