@@ -35,7 +35,9 @@ What our model gives for the paper's claims (pinned in tests/physcore/collision/
   saturates without recovering;
 * asymmetric non-conserving coupling (``sx ax`` on one side): the error grows steadily with g,
   and R -> 1 at large bias, but with the work accounted for this is the switching power being
-  dumped into the cold bath in both runs, not a heat diode;
+  dumped into the cold bath in both runs, not a heat diode (a work-free asymmetric case,
+  XXZ qubits between exchange baths of different strengths, rectifies by R < 1e-3: the demo's
+  collision_rectification.png shows both, R only where the work is below 10% of the heat);
 * mechanism (read off collision_vs_g.png): inside an exact collision the ancilla meets the
   dressed transitions ``w +- g`` of the coupled qubits, detuned from it by g; once ``g tau``
   is of order 1 the collision resolves that detuning (a sinc-like filter) and the exact heat

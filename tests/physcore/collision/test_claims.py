@@ -107,12 +107,14 @@ def test_error_versus_correlations():
 
 
 def _regime_grid(tau, strength):
-    """g below gamma / 2, between gamma / 2 and 1.7 / tau, and over 1.95 <= g tau <= 4.6."""
+    """g below gamma / 2, between gamma / 2 and 1.7 / tau, over 1.95 <= g tau <= 4.6 and over
+    4.95 <= g tau <= 6.05."""
     gamma = strength**2 * tau
     return (
         np.geomspace(0.05 * gamma, 0.45 * gamma, 6),
         np.linspace(0.6 * gamma, 1.7 / tau, 12),
         np.linspace(1.95 / tau, 4.6 / tau, 24),
+        np.linspace(4.95 / tau, 6.05 / tau, 6),
     )
 
 
@@ -120,19 +122,21 @@ def _regime_grid(tau, strength):
 def test_error_and_correlations_move_together_only_in_some_regimes(tau, strength):
     # The claim per regime of g (physcore/collision/regimes.py): error and discord rise together
     # below g = gamma / 2 (the discord's peak) and around g tau = pi, and move oppositely in
-    # between (gamma / 2 < g < 1.85 / tau), where the claim fails.
-    small, middle, near_pi = _regime_grid(tau, strength)
-    g = np.concatenate([small, middle, near_pi])
+    # between (gamma / 2 < g < 1.85 / tau), where the claim fails, and again on the way to the
+    # next stroboscopic peak (4.8 < g tau < 6.2).
+    pieces = _regime_grid(tau, strength)
+    g = np.concatenate(pieces)
     ds = coupling_sweep(make("exchange", tau, strength), g, progress=False)
     d, q = ds.trace_distance.values, ds.discord.values
-    parts = np.cumsum([0, small.size, middle.size, near_pi.size])
-    piece = [slice(parts[k], parts[k + 1]) for k in range(3)]
+    parts = np.cumsum([0] + [p.size for p in pieces])
+    piece = [slice(parts[k], parts[k + 1]) for k in range(len(pieces))]
 
     def regimes(k):
         return comovement_regimes(g[piece[k]], d[piece[k]], q[piece[k]])
 
     assert [(r.error_trend, r.correlation_trend) for r in regimes(0)] == [(1, 1)]
     assert [(r.error_trend, r.correlation_trend) for r in regimes(1)] == [(1, -1)]
+    assert not any(r.together for r in regimes(3))
     # near pi: together except between the two peaks, which lie within 0.25 of each other
     peak_d, peak_q = g[piece[2]][np.argmax(d[piece[2]])], g[piece[2]][np.argmax(q[piece[2]])]
     assert abs(peak_d - peak_q) * tau < 0.25 and abs(peak_q * tau - np.pi) < 0.25
