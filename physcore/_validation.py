@@ -11,9 +11,9 @@ declarations, so that a constructor and a sweep refuse a value with the same mes
 
 Every failure is raised by :func:`check_value` with the message::
 
-    "<label> must lie in <domain> (<label> must be <requirement>); got <value>"
+    "<label> must be <requirement> (<label> must lie in <domain>); got <value>"
 
-e.g. ``"gap must lie in [0, 1e+30] (gap must be >= 0); got -0.5"``. A value of the wrong type
+e.g. ``"gap must be >= 0 (gap must lie in [0, 1e+30]); got -0.5"``. A value of the wrong type
 raises :class:`ParameterTypeError`, which is both a ``TypeError`` and a ``ValueError``; a value
 of the right type out of range raises ``ValueError``. The pattern is scikit-learn's
 ``Interval`` / ``StrOptions`` (``sklearn/utils/_param_validation.py``), private API there, so
@@ -239,7 +239,7 @@ def check_value(label: str, value, rule: Rule, *, hint: str = ""):
         (a TypeError and a ValueError) for a value of the wrong type.
     ValueError
         for a value of the right type outside the domain. Both read
-        ``"<label> must lie in <domain> (<label> must be <requirement>); got <value>"``,
+        ``"<label> must be <requirement> (<label> must lie in <domain>); got <value>"``,
         followed by ``hint`` when one is given.
     """
     try:
@@ -247,7 +247,7 @@ def check_value(label: str, value, rule: Rule, *, hint: str = ""):
     except _Fail as fail:
         got = _shown(value) + (f" ({type(value).__name__})" if fail.type_error else "")
         message = (
-            f"{label} must lie in {rule.domain()} ({label} must be {fail.requirement}); got {got}"
+            f"{label} must be {fail.requirement} ({label} must lie in {rule.domain()}); got {got}"
         )
         if hint:
             message += f" ({hint})"

@@ -81,18 +81,18 @@ def _grid(q_max, breakpoints, n_blocks, gx, gw, qs, ws):  # pragma: no cover - c
                     pos += 1
 
 
-def transverse_grid(q_max: np.ndarray, breakpoints: np.ndarray, n_modes: int):
+def transverse_grid(q_max: np.ndarray, breakpoints: np.ndarray, n_q: int):
     """Nodes and weights ``(q, w)`` per energy on ``[-q_max, q_max]``, shape ``(nE, M)``.
 
     ``breakpoints`` ``(nE, K)`` are critical |q| values (NaN where absent); those inside
-    ``(0, q_max)`` split the interval symmetrically. ``n_modes`` is rounded up to whole
+    ``(0, q_max)`` split the interval symmetrically. ``n_q`` is rounded up to whole
     blocks of :data:`RULE` nodes; a row uses ``RULE * max(n_blocks, number of panels)``
     nodes and the rest of it (up to ``M``) has zero weight, as do energies with no open
     channel (q_max NaN or 0).
     """
     q_max = np.ascontiguousarray(q_max, dtype=float)
     breakpoints = np.ascontiguousarray(breakpoints, dtype=float)
-    n_blocks = -(-int(n_modes) // RULE)
+    n_blocks = -(-int(n_q) // RULE)
     width = RULE * (n_blocks + 2 * breakpoints.shape[1] + 1)
     qs = np.zeros((q_max.size, width))
     ws = np.zeros((q_max.size, width))

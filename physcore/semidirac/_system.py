@@ -17,11 +17,11 @@ case: ``chi = Z v_F / v``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._kernels import BARRIER_JUMP, BARRIER_NONE, BARRIER_RECT, BARRIER_TRANSFER
+from ._matching import BARRIER_JUMP, BARRIER_NONE, BARRIER_RECT, BARRIER_TRANSFER
 from .barriers import DeltaBarrier, RectangularBarrier, ThinBarrier
 
 __all__ = ["FinalizedJunction", "finalize", "fermi_velocity", "momentum_scale"]
@@ -29,7 +29,11 @@ __all__ = ["FinalizedJunction", "finalize", "fermi_velocity", "momentum_scale"]
 
 @dataclass(frozen=True)
 class FinalizedJunction:
-    """Numba-ready arrays of one junction (see :mod:`._kernels` for their meaning)."""
+    """The finalized system: numba-ready arrays of one junction (see :mod:`._kernels` for
+    their meaning), built by ``NSJunction.finalized()`` and read by every solver
+    (:mod:`physcore.semidirac.solvers`). ``junction`` is the description it was built from
+    (its band model gives the quadrature's critical momenta; its parameters label results).
+    """
 
     hc: np.ndarray  # (3, 3, n, n) complex: h = sum hc[a, b] k_x^a q^b
     order: int  # 1 or 2: highest power of k_x in h
@@ -43,6 +47,7 @@ class FinalizedJunction:
     barrier_width: float
     ktol: float  # |Im k| below which a mode counts as propagating (absolute part)
     strength: float  # integrated thin-barrier strength W (0 if none)
+    junction: object = field(repr=False, compare=False, default=None)
 
     def args(self, gap: float | None = None) -> tuple:
         """Positional arguments of the kernels after (E, q)."""
@@ -190,4 +195,5 @@ def finalize(junction) -> FinalizedJunction:
         barrier_width=float(width),
         ktol=float(ktol),
         strength=float(strength),
+        junction=junction,
     )

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._validation import finite_real, nonnegative_real
-from .models import PARAMETER_LIMIT
+from .._validation import Instance, Interval, check_fields, check_value, parameter
+from .models import ENERGY, PARAMETER_LIMIT
 
 __all__ = ["Barrier", "DeltaBarrier", "ThinBarrier", "RectangularBarrier", "check_barrier"]
 
 
 class Barrier:
     """Base class of the barrier descriptions."""
+
+
+#: declared range of a dimensionless thin-barrier strength (Z, chi) and of a width
+STRENGTH = Interval(float, 0, PARAMETER_LIMIT)
+LENGTH = Interval(float, 0, PARAMETER_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,10 @@ class DeltaBarrier(Barrier):
     A model with no propagating state at mu and q = 0 has no v_F: use ThinBarrier there.
     """
 
-    Z: float
+    Z: float = parameter(rule=STRENGTH, doc="BTK strength Z of a delta barrier", unit="1")
 
     def __post_init__(self):
-        z = nonnegative_real("DeltaBarrier: Z", self.Z, limit=PARAMETER_LIMIT)
-        object.__setattr__(self, "Z", z)
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,10 @@ class ThinBarrier(Barrier):
     ``W h2^{-1}`` of :class:`DeltaBarrier` (no periodicity there).
     """
 
-    chi: float
+    chi: float = parameter(rule=STRENGTH, doc="thin-barrier strength V0 d / (hbar v)", unit="1")
 
     def __post_init__(self):
-        c = nonnegative_real("ThinBarrier: chi", self.chi, limit=PARAMETER_LIMIT)
-        object.__setattr__(self, "chi", c)
+        check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -75,21 +78,17 @@ class RectangularBarrier(Barrier):
     """Rectangular barrier of potential ``height`` (energy, any sign) on 0 < x < ``width``
     (length); the superconductor starts at x = width."""
 
-    height: float
-    width: float
+    height: float = parameter(rule=ENERGY, doc="rectangular barrier height", unit="energy")
+    width: float = parameter(rule=LENGTH, doc="rectangular barrier width", unit="length")
 
     def __post_init__(self):
-        h = finite_real("RectangularBarrier: height", self.height, limit=PARAMETER_LIMIT)
-        w = nonnegative_real("RectangularBarrier: width", self.width, limit=PARAMETER_LIMIT)
-        object.__setattr__(self, "height", h)
-        object.__setattr__(self, "width", w)
+        check_fields(self)
+
+
+#: declared rule of the junction's ``barrier`` argument
+BARRIER_RULE = Instance(Barrier, allow_none=True)
 
 
 def check_barrier(barrier) -> Barrier | None:
-    """Validate the ``barrier`` argument of a junction."""
-    if barrier is None or isinstance(barrier, Barrier):
-        return barrier
-    raise ValueError(
-        "barrier must be None, DeltaBarrier(Z=...), ThinBarrier(chi=...) or "
-        f"RectangularBarrier(height=..., width=...), got {barrier!r}"
-    )
+    """Validate the ``barrier`` argument of a junction (the junction's declared rule)."""
+    return check_value("barrier", barrier, BARRIER_RULE)

@@ -1,4 +1,5 @@
-"""Headline figures for semi-Dirac NS junctions (arXiv:2101.01333), with their data.
+"""Headline figures for semi-Dirac NS junctions, with their data (semi-Dirac paper: H. Li,
+X. Hu, G. Ouyang, arXiv:2101.01333).
 
 ``demo(out_dir)`` writes, atomically (temporary file then ``os.replace``):
 
@@ -17,18 +18,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import xarray as xr  # noqa: E402
-
-from .._io import save_figure, write_netcdf  # noqa: E402
-from . import barriers  # noqa: E402
-from .junction import NSJunction  # noqa: E402
-from .models import SemiDirac  # noqa: E402
-from .observables import provenance  # noqa: E402
+from .._io import provenance, save_figure, write_netcdf
+from . import barriers
+from .junction import NSJunction
+from .models import SemiDirac
 
 __all__ = ["demo"]
 
@@ -38,10 +35,14 @@ GAP = 1.0
 
 
 def _save(fig, data: xr.Dataset, out_dir: Path, stem: str) -> None:
-    data.attrs.update({"model": "semi-Dirac, mass=1, velocity=1, delta=0", **provenance()})
+    data.attrs.update(
+        {
+            "model": "semi-Dirac, mass=1, velocity=1, delta=0",
+            **provenance("scipy", "numba", "xarray"),
+        }
+    )
     write_netcdf(data, out_dir / f"{stem}.nc")
     save_figure(fig, out_dir / f"{stem}.png")
-    plt.close(fig)
 
 
 def conductance_curves(out_dir: Path) -> None:
@@ -51,14 +52,15 @@ def conductance_curves(out_dir: Path) -> None:
     zs = [0.0, 0.5, 1.0, 2.0]
     mus = [0.5, 10.0]
     values = np.empty((len(ORIENTATIONS), len(mus), len(zs), bias.size))
-    fig, axes = plt.subplots(2, 2, figsize=(10, 7.5), sharex=True, constrained_layout=True)
+    fig = Figure(figsize=(10, 7.5), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
     for a, orientation in enumerate(ORIENTATIONS):
         for m, mu in enumerate(mus):
             ax = axes[a, m]
             for z, Z in enumerate(zs):
                 junction = NSJunction(MODEL, orientation, mu=mu, gap=GAP,
                                       barrier=barriers.DeltaBarrier(Z))  # fmt: skip
-                values[a, m, z] = junction.conductance(bias, n_modes=160).values
+                values[a, m, z] = junction.conductance(bias, n_q=160).values
                 ax.plot(bias, values[a, m, z], label=f"Z = {Z:g}")
             if mu < bias[-1]:
                 ax.axvline(mu, color="0.6", ls=":", lw=1)
@@ -85,8 +87,9 @@ def barrier_dependence(out_dir: Path) -> None:
         for i, s in enumerate(strengths):
             junction = NSJunction(MODEL, orientation, mu=10.0, gap=GAP,
                                   barrier=barriers.DeltaBarrier(s))  # fmt: skip
-            values[a, :, i] = junction.conductance(biases, n_modes=96).values
-    fig, ax = plt.subplots(figsize=(8, 4.8), constrained_layout=True)
+            values[a, :, i] = junction.conductance(biases, n_q=96).values
+    fig = Figure(figsize=(8, 4.8), layout="constrained")
+    ax = fig.subplots()
     for a, orientation in enumerate(ORIENTATIONS):
         for b, eV in enumerate(biases):
             ax.plot(strengths, values[a, b], ls="-" if a == 0 else "--",
@@ -138,7 +141,8 @@ def andreev_angles(out_dir: Path) -> None:
     energies = [0.3, 0.7]  # below and above eV = mu_N
     table = np.array([[_sweep(o, e, mu, U0, hole_window=True) for e in energies]
                       for o in ORIENTATIONS])  # fmt: skip
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), sharey=True, constrained_layout=True)
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
     for a, orientation in enumerate(ORIENTATIONS):
         ax = axes[a]
         for e, energy in enumerate(energies):
@@ -170,7 +174,8 @@ def pseudospin(out_dir: Path) -> None:
         coords={"orientation": list(ORIENTATIONS), "bias": [energy]},
         attrs={"mu": mu, "gap": GAP, "U0": U0, "pseudospin": "<sigma> of the orbital part"},
     )
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), constrained_layout=True)
+    fig = Figure(figsize=(10, 4.8), layout="constrained")
+    axes = fig.subplots(1, 2)
     for a, orientation in enumerate(ORIENTATIONS):
         ax = axes[a]
         d = data.isel(orientation=a, bias=0)

@@ -11,46 +11,52 @@ mu + U0 (Beenakker's U_0 doping, PRL 97, 067007 (2006)).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import KW_ONLY, dataclass
 
-from .._validation import finite_real, nonnegative_real
-from .barriers import Barrier, check_barrier
-from .models import PARAMETER_LIMIT, BandModel
+from .._validation import (
+    AnyOf,
+    Choices,
+    Instance,
+    Interval,
+    check_fields,
+    check_value,
+    parameter,
+)
+from .barriers import BARRIER_RULE, Barrier
+from .models import ENERGY, PARAMETER_LIMIT, BandModel
 
-__all__ = ["NSJunction", "parse_orientation"]
+__all__ = ["NSJunction", "parse_orientation", "ORIENTATION_RULE"]
 
 _NAMED_ORIENTATIONS = {"linear": 0.0, "quadratic": 90.0}
-_ORIENTATION_HELP = "orientation must be 'linear', 'quadratic' or an angle in degrees"
+#: declared rule of ``orientation``: a named axis or a finite angle in degrees
+ORIENTATION_RULE = AnyOf(Choices(*_NAMED_ORIENTATIONS), Interval(float))
 
 
 def parse_orientation(orientation) -> float:
     """Orientation -> angle in degrees from the linear axis.
 
-    Accepts "linear" (0), "quadratic" (90) or a finite number of degrees.
+    Accepts "linear" (0), "quadratic" (90) (any case, surrounding blanks ignored) or a finite
+    number of degrees; anything else fails :data:`ORIENTATION_RULE`'s check.
     """
     if isinstance(orientation, str):
-        key = orientation.strip().lower()
-        if key not in _NAMED_ORIENTATIONS:
-            raise ValueError(f"{_ORIENTATION_HELP}, got {orientation!r}")
-        return _NAMED_ORIENTATIONS[key]
-    try:
-        angle = float(orientation)
-    except (TypeError, ValueError):
-        raise ValueError(f"{_ORIENTATION_HELP}, got {orientation!r}") from None
-    if not math.isfinite(angle):
-        raise ValueError(f"orientation must be a finite angle in degrees, got {orientation!r}")
-    return angle
+        orientation = orientation.strip().lower()
+    value = check_value("orientation", orientation, ORIENTATION_RULE)
+    return _NAMED_ORIENTATIONS[value] if isinstance(value, str) else value
 
 
+@dataclass(frozen=True, repr=False)
 class NSJunction:
-    """A normal-metal / superconductor junction of one band model.
+    """A normal-metal / superconductor junction of one band model (immutable data).
 
     Parameters
     ----------
     model : BandModel
         :class:`SemiDirac`, :class:`Graphene` or :class:`Parabolic`.
     orientation : {"linear", "quadratic"} or float
-        Transport direction as an angle in degrees from the model's linear axis.
+        Transport direction as an angle in degrees from the model's linear axis; stored as
+        the angle in degrees (also :attr:`orientation_deg`; radians: :attr:`theta`).
     mu : float
         Fermi energy of the normal region (energy units, measured from the node).
     gap : float
@@ -61,55 +67,64 @@ class NSJunction:
     barrier : Barrier or None
         Interface barrier: None, DeltaBarrier, ThinBarrier or RectangularBarrier.
     phase : float
-        Superconducting phase phi (radians); no observable here depends on it.
+        Superconducting phase phi (radians, keyword-only); no observable here depends on it.
+
+    Every field declares its constraint (:func:`physcore._validation.constraint_table`
+    ``(NSJunction)``); the sweep adapter ``semidirac.conductance`` is generated from it.
     """
 
-    def __init__(
-        self,
-        model: BandModel,
-        orientation="linear",
-        mu: float = 1.0,
-        gap: float = 0.0,
-        U0: float = 0.0,
-        barrier: Barrier | None = None,
-        *,
-        phase: float = 0.0,
-    ):
-        if not isinstance(model, BandModel):
-            raise ValueError(
-                f"model must be a SemiDirac, Graphene or Parabolic instance, got {model!r}"
-            )
-        self.model = model
-        self.orientation_deg = parse_orientation(orientation)
-        self.theta = math.radians(self.orientation_deg)
-        self.mu = finite_real("mu", mu, limit=PARAMETER_LIMIT)
-        self.gap = nonnegative_real("gap", gap, limit=PARAMETER_LIMIT)
-        self.U0 = finite_real("U0", U0, limit=PARAMETER_LIMIT)
+    model: BandModel = parameter(rule=Instance(BandModel), doc="band model")
+    orientation: float = parameter(
+        "linear", ORIENTATION_RULE, "transport direction", "degrees from the linear axis"
+    )
+    mu: float = parameter(1.0, ENERGY, "Fermi energy of the normal region", "energy")
+    gap: float = parameter(
+        0.0, Interval(float, 0, PARAMETER_LIMIT), "superconducting gap Delta_0", "energy"
+    )
+    U0: float = parameter(0.0, ENERGY, "extra doping of the superconductor", "energy")
+    barrier: Barrier | None = parameter(None, BARRIER_RULE, "interface barrier")
+    _: KW_ONLY
+    phase: float = parameter(0.0, Interval(float), "superconducting phase phi", "radians")
+
+    def __post_init__(self):
+        object.__setattr__(self, "orientation", parse_orientation(self.orientation))
+        check_fields(self)
         if not self.mu + self.U0 > 0:
             raise ValueError(
                 "the superconductor's Fermi energy mu + U0 must be > 0, "
                 f"got mu={self.mu!r}, U0={self.U0!r}"
             )
-        self.barrier = check_barrier(barrier)
-        self.phase = finite_real("phase", phase)
+
+    @property
+    def orientation_deg(self) -> float:
+        """Transport direction in degrees from the linear axis."""
+        return self.orientation
+
+    @property
+    def theta(self) -> float:
+        """Transport direction in radians from the linear axis."""
+        return math.radians(self.orientation)
 
     def replace(self, **changes) -> NSJunction:
         """A copy with some parameters changed (validated again)."""
-        params = dict(
-            model=self.model,
-            orientation=self.orientation_deg,
-            mu=self.mu,
-            gap=self.gap,
-            U0=self.U0,
-            barrier=self.barrier,
-            phase=self.phase,
-        )
-        params.update(changes)
-        return NSJunction(**params)
+        return dataclasses.replace(self, **changes)
 
     def normal_state(self) -> NSJunction:
         """The same junction with the gap switched off (the normal-state reference)."""
         return self.replace(gap=0.0)
+
+    def finalized(self):
+        """The finalized system: the numba-ready arrays both solvers read.
+
+        Returns a :class:`~physcore.semidirac.solvers.FinalizedJunction` (immutable); like
+        kwant's ``Builder.finalized()``, each call builds it anew, so a caller that solves
+        several times (a sweep over options) builds it once and passes it to a solver
+        (:mod:`physcore.semidirac.solvers`). Raises ValueError for a barrier the model cannot
+        take.
+        """
+        from ._system import finalize
+
+        return finalize(self)
 
     def params(self) -> dict:
         """Parameters as plain values, for result attributes and provenance."""
@@ -130,9 +145,11 @@ class NSJunction:
     def conductance(
         self,
         bias,
+        *args,
         temperature: float = 0.0,
         normalize: str = "normal",
-        n_modes: int = 400,
+        n_q: int = 400,
+        n_modes: int | None = None,
     ):
         """Differential conductance G(eV) by the Blonder-Tinkham-Klapwijk sum over channels.
 
@@ -159,7 +176,7 @@ class NSJunction:
             G_0 = (4 e^2/h) N convention, spin and valley factors cancel; perfect Andreev
             reflection gives 2; NaN where no channel is open). ``"none"``: e^2/h per unit
             width (1/length), one spin and valley.
-        n_modes : int
+        n_q : int
             Transverse momenta per energy (16 to 1e6). The q-integral is split at every
             critical momentum where a channel opens or closes, in every region and at every
             angle (see :mod:`._quadrature`), with Gauss-Legendre nodes in a sine-mapped
@@ -171,7 +188,7 @@ class NSJunction:
         -------
         xarray.DataArray
             dims ``("bias",)``, coords ``{"bias": bias}``, name ``"conductance"``. attrs:
-            ``units``, ``normalize``, ``temperature``, ``n_modes``, ``convention``,
+            ``units``, ``normalize``, ``temperature``, ``n_q``, ``convention``,
             ``method``, ``max_current_violation`` (largest ``|R_ee + R_he + T - 1|`` on the
             grid), ``max_relative_error`` (the estimated error bound below, relative to the
             returned value), every entry of :meth:`params` and the library versions.
@@ -206,11 +223,23 @@ class NSJunction:
         Z = 1000 it exceeds 1e-2 and the value is refused (evaluate just off the gap, where
         the coherence peak is resolved).
         The kwant cross-check (:meth:`kwant_conductance`) returns the same labelled format.
-        """
-        from .observables import conductance
 
-        return conductance(
-            self, bias, temperature=temperature, normalize=normalize, n_modes=n_modes
+        ``n_modes`` is the deprecated name of ``n_q`` (it counts transverse momenta, not
+        modes): it still works in this release, with a DeprecationWarning. The options are
+        keyword-only; passing them by position (``*args``, the old order temperature,
+        normalize, n_q) still works in this release, with a DeprecationWarning.
+
+        The finalized system is built once per call (:meth:`finalized`) and handed to the
+        default solver (:mod:`physcore.semidirac.solvers`).
+        """
+        from .solvers.common import positional_options, resolve_n_q
+        from .solvers.default import default_solver
+
+        knobs = dict(temperature=temperature, normalize=normalize, n_q=n_q)
+        knobs = positional_options(args, knobs)  # deprecated: knobs by position
+        n_q, label = resolve_n_q(knobs.pop("n_q"), n_modes)
+        return default_solver._conductance(
+            self.finalized(), bias, **knobs, n_q=n_q, n_q_label=label
         )
 
     def scattering(self, energy: float, q: float):
@@ -245,14 +274,15 @@ class NSJunction:
         ValueError
             When it exceeds 1e-2, or the mode matching fails: the parameters are out of reach.
         """
-        from .observables import scattering
+        from .solvers.default import default_solver
 
-        return scattering(self, energy, q)
+        return default_solver.scattering(self.finalized(), energy, q)
 
     def kwant_conductance(self, bias, *, lattice_spacing: float, **options):
         """The same conductance as :meth:`conductance`, from a kwant tight-binding model.
 
-        See :func:`physcore.semidirac.kwant_crosscheck.kwant_conductance` for the options.
+        See :func:`physcore.semidirac.kwant_crosscheck.kwant_conductance` for the options
+        (:class:`~physcore.semidirac.kwant_crosscheck.KwantSolver` on :meth:`finalized`).
         """
         from .kwant_crosscheck import kwant_conductance  # kwant is an optional, heavy import
 
@@ -260,6 +290,6 @@ class NSJunction:
 
     def __repr__(self) -> str:
         return (
-            f"NSJunction({self.model!r}, orientation={self.orientation_deg:g} deg, mu={self.mu:g}, "
+            f"NSJunction({self.model!r}, orientation={self.orientation:g} deg, mu={self.mu:g}, "
             f"gap={self.gap:g}, U0={self.U0:g}, barrier={self.barrier!r})"
         )

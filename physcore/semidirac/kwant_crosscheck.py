@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from .solvers.common import BTKIntegrals, ConductanceSolver, resolve_n_q
+
 __all__ = [
+    "KwantSolver",
     "andreev_terms",
     "kwant_conductance",
     "transverse_momenta",
@@ -72,8 +76,9 @@ def largest_fermi_momentum(junction, bias) -> float:
     return float(np.nanmax(np.append(extent, 0.0)))
 
 
-def check_lattice_spacing(junction, bias, lattice_spacing: float) -> float:
-    """k_x a for the junction and biases: ValueError above MAX_KA, a warning above WARN_KA."""
+def check_lattice_spacing(junction, bias, lattice_spacing: float, *, stacklevel: int = 3) -> float:
+    """k_x a for the junction and biases: ValueError above MAX_KA, a warning above WARN_KA
+    (issued ``stacklevel`` frames up)."""
     k = largest_fermi_momentum(junction, bias)
     ka = k * float(lattice_spacing)
     message = (
@@ -91,7 +96,7 @@ def check_lattice_spacing(junction, bias, lattice_spacing: float) -> float:
             f"{message} > {WARN_KA:g}: expect errors of several percent of G_N; use "
             f"lattice_spacing <= {WARN_KA / k:.3g} (0.1 / k for about 1e-3 on clean junctions)",
             LatticeSpacingWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return ka
 
@@ -104,24 +109,23 @@ def kwant_uses_mumps() -> bool:
 
 
 def transverse_momenta(
-    junction, energy: float, n_modes: int, *, gap: float | None = None
+    junction, energy: float, n_q: int = 400, *, gap: float | None = None, n_modes=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nodes q and weights of the continuum solver's transverse quadrature at one energy.
 
     The very grid of :meth:`NSJunction.conductance` (Gauss-Legendre panels split at the
     critical momenta, :mod:`physcore.semidirac._quadrature`), so that the lattice and the
     continuum integrate g(E, q) at the same q; ``gap=0`` gives the normal-state grid. Nodes with
-    zero weight (no open channel) are dropped.
+    zero weight (no open channel) are dropped. ``junction``: an NSJunction or its finalized
+    system (``junction.finalized()``); ``n_modes`` is the deprecated name of ``n_q``.
     """
-    # Private helpers of the same package: the point is to reuse the solver's own grid.
-    from ._quadrature import transverse_grid
-    from ._system import finalize
-    from .observables import _critical_momenta
+    from .solvers.common import resolve_n_q
+    from .solvers.common import transverse_momenta as grid
 
-    fin = finalize(junction)
-    gap = fin.gap if gap is None else float(gap)
-    q_max, breaks = _critical_momenta(junction, fin, np.array([float(energy)]), gap)
-    nodes, weights = transverse_grid(q_max, breaks, int(n_modes))
+    n_q, _ = resolve_n_q(n_q, n_modes)
+    syst = junction.finalized() if hasattr(junction, "finalized") else junction
+    gap = syst.gap if gap is None else float(gap)
+    nodes, weights = grid(syst, np.array([float(energy)]), int(n_q), gap)
     keep = weights[0] > 0
     return nodes[0][keep], weights[0][keep]
 
@@ -177,6 +181,90 @@ def _integrate(system, energy: float, nodes, weights, *, normal_state: bool = Fa
     return weights @ g_q / (2 * math.pi), weights @ n_q / (2 * math.pi)
 
 
+@dataclass(frozen=True)
+class _KwantState:
+    """Per-call state of :class:`KwantSolver`: the finalized junction, the kwant system
+    (built once per call) and the largest k_x a."""
+
+    syst: object
+    system: object
+    fermi_ka: float
+
+
+class KwantSolver(ConductanceSolver):
+    """The conductance of a finalized junction from a kwant tight-binding model.
+
+    Implements the solver interface of :mod:`physcore.semidirac.solvers.common` (the same
+    options, normalizations, transverse quadrature and labelled result as the continuum
+    solver); only the scattering probabilities come from kwant. The lattice system is built
+    once per :meth:`conductance` call. Parameters as :func:`kwant_conductance`.
+    """
+
+    convention = (
+        "BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); kwant: "
+        "N_e - R_ee + R_he of the normal lead with conservation law -tau_z"
+    )
+
+    def __init__(
+        self,
+        *,
+        lattice_spacing: float,
+        lattice: str = "continuum",
+        progress: bool = True,
+        **build_options,
+    ):
+        self.lattice_spacing = lattice_spacing
+        self.lattice = lattice
+        self.progress = progress
+        self.build_options = build_options
+
+    def _prepare(self, syst, bias, temperature):
+        if temperature != 0.0:
+            raise ValueError(
+                f"temperature must be 0 for the kwant cross-check (zero temperature only), "
+                f"got {temperature!r}"
+            )
+        junction = syst.junction
+        system = build_lattice_system(
+            junction, self.lattice_spacing, self.lattice, **self.build_options
+        )
+        fermi_ka = check_lattice_spacing(junction, bias, system.lattice_spacing, stacklevel=6)
+        self.method = f"kwant tight binding: {system.method}"
+        return _KwantState(syst, system, fermi_ka)
+
+    def _btk_integrals(self, state, energies, n_q, *, normal_state):
+        from threadpoolctl import threadpool_limits
+
+        g = np.empty(energies.size)
+        channels = np.empty(energies.size)
+        gap = 0.0 if normal_state else None
+        desc = "kwant G_N(eV)" if normal_state else "kwant G(eV)"
+        # kwant's lead-mode problems are tiny dense matrices: threaded BLAS only adds overhead
+        # (measured 3-4x slower on a loaded 2-core machine), so one thread.
+        with threadpool_limits(limits=1, user_api="blas"):
+            for i, energy in enumerate(tqdm(energies, desc=desc, disable=not self.progress)):
+                nodes, weights = transverse_momenta(state.syst, energy, n_q, gap=gap)
+                g[i], channels[i] = _integrate(
+                    state.system, float(energy), nodes, weights, normal_state=normal_state
+                )
+        zeros = np.zeros(energies.size)
+        return BTKIntegrals(g, channels, zeros, 0.0, zeros.astype(bool))
+
+    def _result_attrs(self, state, parts, relative) -> dict:
+        import kwant
+
+        mumps = kwant_uses_mumps()
+        return {
+            "lattice": self.lattice,
+            "lattice_spacing": state.system.lattice_spacing,
+            "fermi_momentum_times_spacing": state.fermi_ka,
+            "solver": "kwant.solvers.mumps" if mumps else "kwant.solvers.sparse (no MUMPS)",
+            "mumps": int(mumps),
+            **{f"lattice_{k}": v for k, v in state.system.details.items()},
+            "kwant_version": kwant.__version__,
+        }
+
+
 def kwant_conductance(
     junction,
     bias,
@@ -185,14 +273,16 @@ def kwant_conductance(
     lattice: str = "continuum",
     temperature: float = 0.0,
     normalize: str = "normal",
-    n_modes: int = 400,
+    n_q: int = 400,
+    n_modes: int | None = None,
     progress: bool = True,
     **build_options,
 ) -> xr.DataArray:
     """NS conductance G(eV) of ``junction`` from a kwant tight-binding model.
 
     Same result format, quadrature and normalizations as :meth:`NSJunction.conductance`, so the
-    two overlay directly; only the scattering probabilities come from kwant.
+    two overlay directly; only the scattering probabilities come from kwant
+    (:class:`KwantSolver` on ``junction.finalized()``, built once per call).
 
     Parameters
     ----------
@@ -221,8 +311,9 @@ def kwant_conductance(
         As :meth:`NSJunction.conductance`: "normal" divides by the same *lattice's* conductance
         with gap = 0 (on the continuum solver's gap = 0 grid), "channels" by the open channels
         (1/2pi) int dq N_e counted by kwant, "none" gives e^2/h per unit width.
-    n_modes : int
-        Transverse momenta per energy (>= 16), the continuum solver's quadrature.
+    n_q : int
+        Transverse momenta per energy (>= 16), the continuum solver's quadrature
+        (``n_modes``: its deprecated name).
     progress : bool
         Show a tqdm bar over the bias points.
     **build_options
@@ -236,72 +327,12 @@ def kwant_conductance(
         solver's plus ``lattice``, ``lattice_spacing``, ``solver``, ``mumps`` (1 if kwant used
         MUMPS) and ``kwant_version``; ``method`` names the kwant construction.
     """
-    from .observables import check_conductance_options
-
-    bias, temperature, n_modes = check_conductance_options(bias, temperature, normalize, n_modes)
-    if temperature != 0.0:
-        raise ValueError(
-            f"temperature must be 0 for the kwant cross-check (zero temperature only), "
-            f"got {temperature!r}"
-        )
-    system = build_lattice_system(junction, lattice_spacing, lattice, **build_options)
-    # called here, not in a helper: its warning's stacklevel points at our caller
-    fermi_ka = check_lattice_spacing(junction, bias, system.lattice_spacing)
-    g, reference = _bias_sweep(system, junction, bias, normalize, n_modes, progress)
-    return _labelled_kwant_result(
-        junction, system, bias, g, reference, normalize, n_modes, lattice, fermi_ka
+    n_q, label = resolve_n_q(n_q, n_modes)
+    solver = KwantSolver(
+        lattice_spacing=lattice_spacing, lattice=lattice, progress=progress, **build_options
     )
-
-
-def _bias_sweep(system, junction, bias, normalize: str, n_modes: int, progress: bool):
-    """``(g, reference)`` per bias: G and the normal-state G ("normal") or the open channels."""
-    from threadpoolctl import threadpool_limits
-
-    g = np.empty(bias.size)
-    reference = np.empty(bias.size)
-    # kwant's lead-mode problems are tiny dense matrices: threaded BLAS only adds overhead
-    # (measured 3-4x slower on a loaded 2-core machine), so one thread.
-    with threadpool_limits(limits=1, user_api="blas"):
-        for i, energy in enumerate(tqdm(bias, desc="kwant G(eV)", disable=not progress)):
-            nodes, weights = transverse_momenta(junction, energy, n_modes)
-            g[i], channels = _integrate(system, float(energy), nodes, weights)
-            if normalize == "normal":
-                nodes, weights = transverse_momenta(junction, energy, n_modes, gap=0.0)
-                reference[i], _ = _integrate(system, energy, nodes, weights, normal_state=True)
-            else:
-                reference[i] = channels
-    return g, reference
-
-
-def _labelled_kwant_result(
-    junction, system, bias, g, reference, normalize: str, n_modes: int, lattice: str, fermi_ka
-) -> xr.DataArray:
-    """The continuum solver's labelled result format, with the lattice and kwant attrs."""
-    import kwant
-
-    from .observables import labelled_conductance
-
-    mumps = kwant_uses_mumps()
-    return labelled_conductance(
-        junction,
-        bias,
-        g,
-        None if normalize == "none" else reference,
-        normalize=normalize,
-        temperature=0.0,
-        n_modes=n_modes,
-        convention=(
-            "BTK: G(eV) = (e^2/h) (W/2pi) int dq sum_incoming (1 - R_ee + R_he); kwant: "
-            "N_e - R_ee + R_he of the normal lead with conservation law -tau_z"
-        ),
-        method=f"kwant tight binding: {system.method}",
-        lattice=lattice,
-        lattice_spacing=system.lattice_spacing,
-        fermi_momentum_times_spacing=fermi_ka,
-        solver="kwant.solvers.mumps" if mumps else "kwant.solvers.sparse (no MUMPS)",
-        mumps=int(mumps),
-        **{f"lattice_{k}": v for k, v in system.details.items()},
-        kwant_version=kwant.__version__,
+    return solver._conductance(
+        junction.finalized(), bias, temperature, normalize, n_q, n_q_label=label
     )
 
 
@@ -310,7 +341,8 @@ def convergence_study(
     bias,
     lattice_spacings,
     *,
-    n_modes: int = 48,
+    n_q: int = 48,
+    n_modes: int | None = None,
     progress: bool = True,
     **build_options,
 ) -> xr.Dataset:
@@ -323,8 +355,9 @@ def convergence_study(
         eV (energy units), strictly increasing.
     lattice_spacings : array_like, shape (n_spacing,)
         Spacings a > 0 of the "continuum" lattice (length units).
-    n_modes : int
-        Transverse quadrature of both solvers (the same nodes, so only the lattice differs).
+    n_q : int
+        Transverse quadrature of both solvers (the same nodes, so only the lattice differs);
+        ``n_modes`` is its deprecated name.
 
     Returns
     -------
@@ -333,30 +366,31 @@ def convergence_study(
         201-point grid ``conductance_continuum_fine`` (bias_fine),
         ``deviation`` = |G_kwant - G_continuum| in G_N (lattice_spacing, bias) and
         ``max_deviation`` and ``fermi_momentum_times_spacing`` (k_x a, lattice_spacing);
-        attrs: the junction, ``n_modes``, timings, the
+        attrs: the junction, ``n_q``, timings, the
         solver, and the empirical order of convergence ``observed_order`` (log-log slope of
         ``max_deviation`` between the two finest spacings).
     """
     import time
 
+    n_q, _ = resolve_n_q(n_q, n_modes)
     spacings = np.sort(np.atleast_1d(np.asarray(lattice_spacings, dtype=float)))[::-1]
     if spacings.size == 0 or not np.all(np.isfinite(spacings) & (spacings > 0)):
         raise ValueError(f"lattice_spacings must be finite lengths > 0, got {lattice_spacings!r}")
     start = time.perf_counter()
-    continuum = junction.conductance(bias, n_modes=n_modes)
+    continuum = junction.conductance(bias, n_q=n_q)
     t_continuum = time.perf_counter() - start
     start = time.perf_counter()
-    rows = _kwant_rows(junction, continuum.bias.values, spacings, n_modes, progress, build_options)
+    rows = _kwant_rows(junction, continuum.bias.values, spacings, n_q, progress, build_options)
     t_kwant = time.perf_counter() - start
     lattice = xr.concat(rows, dim=xr.DataArray(spacings, dims="lattice_spacing"))
     deviation = np.abs(lattice - continuum)
     max_dev = deviation.max("bias")
-    dense = _continuum_fine(junction, continuum, n_modes)
+    dense = _continuum_fine(junction, continuum, n_q)
     ds = _study_dataset(continuum, dense, lattice, deviation, max_dev, spacings, rows)
     ds.attrs.update(
         {
             "title": "kwant lattice vs continuum NS conductance",
-            "n_modes": int(n_modes),
+            "n_q": int(n_q),
             "observed_order": _observed_order(spacings, max_dev),
             "continuum_seconds": t_continuum,
             "kwant_seconds": t_kwant,
@@ -366,7 +400,7 @@ def convergence_study(
     return ds
 
 
-def _kwant_rows(junction, bias, spacings, n_modes: int, progress: bool, build_options) -> list:
+def _kwant_rows(junction, bias, spacings, n_q: int, progress: bool, build_options) -> list:
     """kwant G(eV) at each spacing, without the LatticeSpacingWarning: a convergence study
     starts coarse on purpose, and k a is recorded per spacing instead."""
     rows = []
@@ -378,7 +412,7 @@ def _kwant_rows(junction, bias, spacings, n_modes: int, progress: bool, build_op
                     junction,
                     bias,
                     lattice_spacing=float(a),
-                    n_modes=n_modes,
+                    n_q=n_q,
                     progress=False,
                     **build_options,
                 )
@@ -393,11 +427,11 @@ def _observed_order(spacings: np.ndarray, max_dev: xr.DataArray) -> float:
     return float("nan")
 
 
-def _continuum_fine(junction, continuum: xr.DataArray, n_modes: int) -> xr.DataArray:
+def _continuum_fine(junction, continuum: xr.DataArray, n_q: int) -> xr.DataArray:
     """The continuum curve on a 201-point grid over the same bias range, for the figure (cheap)."""
     fine = np.linspace(continuum.bias.values[0], continuum.bias.values[-1], 201)
     if fine[-1] > fine[0]:
-        return junction.conductance(fine, n_modes=n_modes).rename(bias="bias_fine")
+        return junction.conductance(fine, n_q=n_q).rename(bias="bias_fine")
     return continuum.rename(bias="bias_fine")
 
 
@@ -433,7 +467,7 @@ def _study_dataset(continuum, dense, lattice, deviation, max_dev, spacings, rows
 
 def _provenance_attrs(continuum: xr.DataArray, rows: list) -> dict:
     """The kwant solver (from the first row) and the junction (from the continuum result)."""
-    skip = ("long_name", "units", "method", "n_modes")
+    skip = ("long_name", "units", "method", "n_q")
     return {
         "kwant_method": rows[0].attrs["method"],
         "solver": rows[0].attrs["solver"],
@@ -445,19 +479,18 @@ def _provenance_attrs(continuum: xr.DataArray, rows: list) -> dict:
 
 
 def plot_convergence(ds: xr.Dataset, path) -> None:
-    """Write the convergence figure of :func:`convergence_study` to ``path`` (PNG, Agg).
+    """Write the convergence figure of :func:`convergence_study` to ``path`` (PNG).
 
     Left: G(eV) of the continuum solver (line, fine grid) and kwant at each spacing (open
     markers). Right:
     max_eV |G_kwant - G_continuum| / G_N against the spacing on log-log axes, with slopes 1
     and 2 for reference.
     """
-    import matplotlib
+    # a bare Figure renders without pyplot, so no backend is chosen here (entry points do)
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax_g, ax_c) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax_g, ax_c = fig.subplots(1, 2)
     bias = ds.bias.values
     if "conductance_continuum_fine" in ds:
         ax_g.plot(ds.bias_fine, ds.conductance_continuum_fine, "k-", lw=1.5, label="continuum")
@@ -497,4 +530,3 @@ def plot_convergence(ds: xr.Dataset, path) -> None:
         fontsize=9,
     )
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -27,26 +27,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import finite_real, positive_real
+from .._operators import IDENTITY_2, PAULI_X, PAULI_Y, PAULI_Z
+from .._validation import Interval, check_fields, parameter
 
-__all__ = ["BandModel", "SemiDirac", "Graphene", "Parabolic", "PAULI", "PARAMETER_LIMIT"]
+__all__ = [
+    "BandModel",
+    "SemiDirac",
+    "Graphene",
+    "Parabolic",
+    "PAULI",
+    "PARAMETER_LIMIT",
+    "ENERGY",
+    "SCALE",
+]
 
 #: largest magnitude of an energy, mass, velocity or barrier parameter (and smallest mass and
 #: velocity: 1 / PARAMETER_LIMIT); beyond it squares and fourth powers in the mode matching
 #: overflow or underflow double precision
 PARAMETER_LIMIT = 1e30
 
-PAULI = {
-    "0": np.eye(2, dtype=complex),
-    "x": np.array([[0, 1], [1, 0]], dtype=complex),
-    "y": np.array([[0, -1j], [1j, 0]], dtype=complex),
-    "z": np.array([[1, 0], [0, -1]], dtype=complex),
-}
+#: declared range of an energy (or any signed parameter) of the models and the junction
+ENERGY = Interval(float, -PARAMETER_LIMIT, PARAMETER_LIMIT)
+#: declared range of a mass or velocity: > 0 and within a factor PARAMETER_LIMIT of 1
+SCALE = Interval(float, 1 / PARAMETER_LIMIT, PARAMETER_LIMIT)
 
-
-def _scale(name: str, value) -> float:
-    """A mass or velocity: > 0 and within a factor PARAMETER_LIMIT of 1."""
-    return positive_real(name, value, limit=PARAMETER_LIMIT, smallest=1 / PARAMETER_LIMIT)
+PAULI = {"0": IDENTITY_2, "x": PAULI_X, "y": PAULI_Y, "z": PAULI_Z}
 
 
 class BandModel:
@@ -108,17 +113,15 @@ class SemiDirac(BandModel):
         k_a = +-sqrt(2 m delta), < 0 a gap 2|delta|.
     """
 
-    mass: float = 1.0
-    velocity: float = 1.0
-    delta: float = 0.0
+    mass: float = parameter(1.0, SCALE, "mass m of the quadratic axis", "1/(energy length^2)")
+    velocity: float = parameter(1.0, SCALE, "velocity v of the linear axis", "energy x length")
+    delta: float = parameter(0.0, ENERGY, "semi-Dirac merging parameter", "energy")
 
     norbs = 2
     name = "semi-Dirac"
 
     def __post_init__(self):
-        object.__setattr__(self, "mass", _scale("mass", self.mass))
-        object.__setattr__(self, "velocity", _scale("velocity", self.velocity))
-        object.__setattr__(self, "delta", finite_real("delta", self.delta, limit=PARAMETER_LIMIT))
+        check_fields(self)
 
     def transport_coefficients(self, theta: float, q: float):
         c, s = math.cos(theta), math.sin(theta)
@@ -217,13 +220,13 @@ class Graphene(BandModel):
     (PRL 97, 067007 (2006)) for one valley; the other valley gives the same conductance.
     """
 
-    velocity: float = 1.0
+    velocity: float = parameter(1.0, SCALE, "Dirac velocity v", "energy x length")
 
     norbs = 2
     name = "graphene"
 
     def __post_init__(self):
-        object.__setattr__(self, "velocity", _scale("velocity", self.velocity))
+        check_fields(self)
 
     def transport_coefficients(self, theta: float, q: float):
         v = self.velocity
@@ -238,13 +241,13 @@ class Graphene(BandModel):
 class Parabolic(BandModel):
     """Parabolic two-dimensional electron gas, ``h = (k_x**2 + k_y**2) / (2 m)``; one orbital."""
 
-    mass: float = 1.0
+    mass: float = parameter(1.0, SCALE, "effective mass m", "1/(energy length^2)")
 
     norbs = 1
     name = "parabolic"
 
     def __post_init__(self):
-        object.__setattr__(self, "mass", _scale("mass", self.mass))
+        check_fields(self)
 
     def transport_coefficients(self, theta: float, q: float):
         inv2m = 1.0 / (2.0 * self.mass)

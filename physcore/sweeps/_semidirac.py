@@ -2,17 +2,27 @@
 
 Parameters are the junction's, by the same names (``mu``, ``gap``, ``U0``, ``orientation``, the
 model's ``mass``/``velocity``/``delta``, the barrier's ``Z``/``chi``/``height``/``width``), plus
-``temperature`` and ``normalize`` of ``conductance`` and the vector parameter ``bias``. Their
-validation is the junction's own: :func:`validate` builds the model, barrier and junction (no
-solving), whose constructors raise ValueError naming the parameter.
+the options ``temperature``, ``normalize`` and ``n_q`` of ``conductance`` and the vector
+parameter ``bias``. The parameter table is generated from the constraint tables the model,
+barrier and junction classes and the conductance options declare (:mod:`physcore._validation`),
+not restated: ranges, defaults and docs are theirs. Two choices are the sweep's own (``model``
+and ``barrier`` pick the classes), and ``mu`` and ``gap`` are required: a sweep states its
+energies. :func:`validate` checks each value against the same declared rule and then builds the
+junction (no solving), so a bad value reads exactly as the constructor's message.
+
+``n_modes`` is the deprecated name of ``n_q`` (DeprecationWarning; 0 means unset).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from physcore import semidirac
-from physcore.semidirac import observables
+from physcore._validation import AnyOf, Choices, Constraint, Interval, check_value, constraint_table
+from physcore.semidirac.junction import parse_orientation
+from physcore.semidirac.solvers.common import CONDUCTANCE_OPTIONS, MAX_N_Q, check_bias
 
 from .computations import Computation, Parameter
 
@@ -27,59 +37,89 @@ _BARRIERS = {
     "thin": (semidirac.ThinBarrier, ("chi",)),
     "rectangular": (semidirac.RectangularBarrier, ("height", "width")),
 }
-
-PARAMETERS = {
-    "model": Parameter("str", "semi-Dirac", doc="band model", choices=tuple(_MODELS)),
-    "mass": Parameter(
-        "float",
-        1.0,
-        doc="mass m > 0 of the quadratic axis (semi-Dirac, parabolic)",
-        needs={"model": ("semi-Dirac", "parabolic")},
+#: the sweep's own parameters: which model and barrier class a grid point builds, and the
+#: deprecated alias of n_q (TOML has no None: 0 means unset)
+_SELECTORS = {
+    "model": Constraint(Choices(*_MODELS), "semi-Dirac", "band model"),
+    "barrier": Constraint(Choices(*_BARRIERS), "none", "interface barrier kind"),
+    "n_modes": Constraint(
+        AnyOf(Choices(0), Interval(int, 16, MAX_N_Q)), 0, "deprecated name of n_q (0: unset)"
     ),
-    "velocity": Parameter(
-        "float",
-        1.0,
-        doc="velocity v > 0 of the linear axis (energy x length)",
-        needs={"model": ("semi-Dirac", "graphene")},
-    ),
-    "delta": Parameter(
-        "float", 0.0, doc="semi-Dirac merging parameter (energy)", needs={"model": ("semi-Dirac",)}
-    ),
-    "orientation": Parameter(
-        "float_or_str",
-        "linear",
-        doc="'linear', 'quadratic' or degrees from the linear axis",
-        needs={"model": ("semi-Dirac",)},  # graphene and the parabolic gas are isotropic
-    ),
-    "mu": Parameter("float", None, doc="Fermi energy of the normal region (energy)"),
-    "gap": Parameter("float", None, doc="superconducting gap Delta_0 >= 0 (energy)"),
-    "U0": Parameter("float", 0.0, doc="extra doping of the superconductor (energy)"),
-    "barrier": Parameter("str", "none", doc="interface barrier kind", choices=tuple(_BARRIERS)),
-    "Z": Parameter(
-        "float",
-        0.0,
-        doc="BTK strength of a delta barrier (dimensionless)",
-        needs={"barrier": ("delta",)},
-    ),
-    "chi": Parameter(
-        "float",
-        0.0,
-        doc="thin-barrier strength V0 d / (hbar v) (dimensionless)",
-        needs={"barrier": ("thin",)},
-    ),
-    "height": Parameter(
-        "float", 0.0, doc="rectangular barrier height (energy)", needs={"barrier": ("rectangular",)}
-    ),
-    "width": Parameter(
-        "float", 0.0, doc="rectangular barrier width (length)", needs={"barrier": ("rectangular",)}
-    ),
-    "temperature": Parameter("float", 0.0, doc="temperature k_B T >= 0 (energy)"),
-    "normalize": Parameter(
-        "str", "normal", doc="normalization of conductance()", choices=observables.NORMALIZATIONS
-    ),
-    "n_modes": Parameter("int", 400, doc="transverse momenta per energy (>= 16)"),
-    "bias": Parameter("float", None, vector=True, doc="bias eV (energy)"),
 }
+#: energies a sweep must state (the junction's defaults are for interactive use)
+_REQUIRED = ("mu", "gap")
+#: the junction fields a grid point sets directly (model and barrier are built from the rest)
+_JUNCTION_FIELDS = ("orientation", "mu", "gap", "U0")
+
+
+def _needs() -> dict[str, dict]:
+    """Where each class-specific parameter has an effect (``Parameter.needs``)."""
+    needs: dict[str, dict] = {"orientation": {"model": ("semi-Dirac",)}}  # others isotropic
+    for kinds, selector in ((_MODELS, "model"), (_BARRIERS, "barrier")):
+        for name, (_, keys) in kinds.items():
+            for key in keys:
+                needs.setdefault(key, {selector: ()})[selector] += (name,)
+    return needs
+
+
+def constraints() -> dict[str, Constraint]:
+    """Every scalar sweep parameter's declared constraint, under its sweep name."""
+    table = {"model": _SELECTORS["model"]}
+    for cls, keys in _MODELS.values():
+        declared = constraint_table(cls)
+        table.update({k: declared[k] for k in keys if k not in table})
+    junction = constraint_table(semidirac.NSJunction)
+    table.update({k: junction[k] for k in _JUNCTION_FIELDS})
+    table["barrier"] = _SELECTORS["barrier"]
+    for cls, keys in _BARRIERS.values():
+        if cls is not None:
+            table.update({k: constraint_table(cls)[k] for k in keys})
+    table.update(CONDUCTANCE_OPTIONS)
+    table["n_modes"] = _SELECTORS["n_modes"]
+    return table
+
+
+def _sweep_parameter(name: str, constraint: Constraint, needs: dict) -> Parameter:
+    """A sweep :class:`Parameter` generated from a declared constraint (kind, default, doc)."""
+    rule = constraint.rule
+    default = None if constraint.required or name in _REQUIRED else constraint.default
+    choices = ()
+    if isinstance(rule, Interval):
+        kind = "int" if rule.kind is int else "float"
+    elif isinstance(rule, Choices):
+        kind, choices = "str", rule.values
+    elif isinstance(rule, AnyOf) and name == "n_modes":
+        kind = "int"
+    elif isinstance(rule, AnyOf):  # orientation: a named axis or degrees
+        kind = "float_or_str"
+    else:
+        raise TypeError(f"no sweep parameter for {name!r} ({rule!r})")
+    if name in ("Z", "chi", "height", "width") and default is None:
+        default = 0.0  # set only with its barrier kind (needs), so a default is harmless
+    doc = constraint.describe()
+    return Parameter(kind, default, doc=doc, choices=choices, needs=needs.get(name, {}))
+
+
+def _parameters() -> dict[str, Parameter]:
+    needs = _needs()
+    table = {k: _sweep_parameter(k, c, needs) for k, c in constraints().items()}
+    table["bias"] = Parameter("float", None, vector=True, doc="bias eV (energy)")
+    return table
+
+
+PARAMETERS = _parameters()
+
+
+def _n_q(point: dict) -> int:
+    if point.get("n_modes", 0):
+        warnings.warn(
+            "semidirac.conductance: n_modes is deprecated (it counts transverse momenta, "
+            "not modes): use n_q",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return point["n_modes"]
+    return point["n_q"]
 
 
 def build_junction(point: dict) -> semidirac.NSJunction:
@@ -88,26 +128,27 @@ def build_junction(point: dict) -> semidirac.NSJunction:
     model = model_cls(**{k: point[k] for k in model_keys})
     barrier_cls, barrier_keys = _BARRIERS[point["barrier"]]
     barrier = None if barrier_cls is None else barrier_cls(**{k: point[k] for k in barrier_keys})
-    return semidirac.NSJunction(
-        model,
-        orientation=point["orientation"],
-        mu=point["mu"],
-        gap=point["gap"],
-        U0=point["U0"],
-        barrier=barrier,
-    )
+    return semidirac.NSJunction(model, barrier=barrier, **{k: point[k] for k in _JUNCTION_FIELDS})
 
 
 def validate(point: dict) -> None:
-    """Raise ValueError naming the parameter when ``point`` is out of range.
+    """Raise ValueError naming the parameter when ``point`` is out of range (no solving).
 
-    Uses the solver's own checks without solving: the constructors of the model, barrier and
-    junction, and :func:`physcore.semidirac.observables.check_conductance_options`.
+    Every scalar value is checked against its declared rule (the message the constructor
+    gives), then the junction is built (joint constraints such as mu + U0 > 0) and the bias
+    is checked as ``conductance`` checks it.
     """
+    model_keys = _MODELS[point["model"]][1]
+    barrier_keys = _BARRIERS[point["barrier"]][1]
+    active = {"orientation", "mu", "gap", "U0", "temperature", "normalize", "n_q", "n_modes"}
+    active.update(model_keys, barrier_keys)
+    for name, constraint in constraints().items():
+        if name == "orientation":  # names are case-insensitive, as in the constructor
+            parse_orientation(point[name])
+        elif name in active:
+            check_value(name, point[name], constraint.rule)
     build_junction(point)
-    observables.check_conductance_options(
-        point["bias"], point["temperature"], point["normalize"], point["n_modes"]
-    )
+    check_bias(point["bias"])
 
 
 def compute(point: dict) -> dict:
@@ -117,7 +158,7 @@ def compute(point: dict) -> dict:
         point["bias"],
         temperature=point["temperature"],
         normalize=point["normalize"],
-        n_modes=point["n_modes"],
+        n_q=_n_q(point),
     )
     return {"conductance": np.asarray(g, dtype=float)}
 

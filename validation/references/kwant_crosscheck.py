@@ -43,7 +43,7 @@ def _convergence(orientation: str, barrier) -> Outcome:
         U0=0.5,
         barrier=barrier,
     )
-    ds = convergence_study(junction, list(BIAS), list(SPACINGS), n_modes=16, progress=False)
+    ds = convergence_study(junction, list(BIAS), list(SPACINGS), n_q=16, progress=False)
     spacing = ds["lattice_spacing"].values
     deviation = ds["max_deviation"].values
     finest = int(np.argmin(spacing))
@@ -117,10 +117,10 @@ def kwant_confirms_quadratic_barrier_resonance():
         gap=1.0,
         barrier=semidirac.DeltaBarrier(1.0),
     )
-    continuum = float(junction.conductance([0.5], n_modes=16).values[0])
+    continuum = float(junction.conductance([0.5], n_q=16).values[0])
     spacings = np.array([0.04, 0.02])
     lattice = np.array([
-        float(junction.kwant_conductance([0.5], lattice_spacing=a, n_modes=16,
+        float(junction.kwant_conductance([0.5], lattice_spacing=a, n_q=16,
                                          progress=False).values[0])
         for a in spacings
     ])  # fmt: skip

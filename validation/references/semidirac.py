@@ -103,7 +103,7 @@ def beenakker_conductance():
         junction = semidirac.NSJunction(
             semidirac.Graphene(velocity=1.0), 0.0, mu=mu, gap=1.0, U0=1e7 * max(mu, 1.0)
         )
-        ours = junction.conductance(bias, normalize="channels", n_modes=200).values
+        ours = junction.conductance(bias, normalize="channels", n_q=200).values
         ref = np.array([analytic.beenakker_conductance(e, mu, 1.0) for e in bias])
         worst = max(worst, float(np.max(np.abs(ours - ref))))
         curves.append((ours, ref))
@@ -166,7 +166,7 @@ def thin_barrier_period():
             junction = semidirac.NSJunction(
                 m, orientation, mu=10.0, gap=1.0, barrier=semidirac.ThinBarrier(chi)
             )
-            return junction.conductance([0.5], n_modes=80).values[0]
+            return junction.conductance([0.5], n_q=80).values[0]
 
         base = np.array([g(c) for c in chis])
         shifted = np.array([g(c + np.pi) for c in chis])
@@ -195,7 +195,7 @@ def linear_no_decay():
     chis = np.linspace(0.0, 3 * np.pi, 37)
     g = np.array([
         semidirac.NSJunction(model, "linear", mu=10.0, gap=1.0, barrier=semidirac.ThinBarrier(c))
-        .conductance([0.5], n_modes=80).values[0]
+        .conductance([0.5], n_q=80).values[0]
         for c in chis
     ])  # fmt: skip
     ptp = [np.ptp(g[k * 12 : k * 12 + 13]) for k in range(3)]
@@ -245,12 +245,12 @@ def quadratic_mismatch_decay():
     u0s = np.array([0.0, 10.0, 30.0, 100.0, 300.0, 1000.0])
     quad = np.array([
         semidirac.NSJunction(model, "quadratic", mu=10.0, gap=1.0, U0=u)
-        .conductance([0.0], n_modes=100).values[0]
+        .conductance([0.0], n_q=100).values[0]
         for u in u0s
     ])  # fmt: skip
     lin = np.array([
         semidirac.NSJunction(model, "linear", mu=10.0, gap=1.0, U0=u)
-        .conductance([0.0], n_modes=100).values[0]
+        .conductance([0.0], n_q=100).values[0]
         for u in u0s
     ])  # fmt: skip
     return Outcome(
@@ -287,7 +287,7 @@ def quadratic_barrier_decay():
     g = np.array([
         semidirac.NSJunction(model, "quadratic", mu=10.0, gap=1.0,
                              barrier=semidirac.DeltaBarrier(z))
-        .conductance([0.5], n_modes=100).values[0]
+        .conductance([0.5], n_q=100).values[0]
         for z in zs
     ])  # fmt: skip
     return Outcome(

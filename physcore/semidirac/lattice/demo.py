@@ -35,7 +35,7 @@ def demo(out_dir, *, progress: bool = True) -> dict:
         U0=0.5,
         barrier=RectangularBarrier(height=1.5, width=0.4),
     )
-    ds = convergence_study(junction, [0.05, 0.3], [0.2, 0.1, 0.05], n_modes=16, progress=progress)
+    ds = convergence_study(junction, [0.05, 0.3], [0.2, 0.1, 0.05], n_q=16, progress=progress)
     out = Path(out_dir)
     paths = {"figure": out / "kwant_convergence.png", "data": out / "kwant_convergence.nc"}
     atomic_write(paths["figure"], lambda p: plot_convergence(ds, p))

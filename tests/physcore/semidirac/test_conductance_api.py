@@ -16,7 +16,7 @@ def junction():
 
 def test_conductance_is_labelled(junction):
     bias = np.linspace(0.0, 2.0, 5)
-    g = junction.conductance(bias, n_modes=64)
+    g = junction.conductance(bias, n_q=64)
     assert g.dims == ("bias",) and g.name == "conductance"
     np.testing.assert_array_equal(g["bias"].values, bias)
     for key, value in junction.params().items():
@@ -29,7 +29,7 @@ def test_conductance_is_labelled(junction):
 
 
 def test_normal_state_is_one(junction):
-    g = junction.normal_state().conductance([0.1, 0.5], n_modes=64)
+    g = junction.normal_state().conductance([0.1, 0.5], n_q=64)
     np.testing.assert_allclose(g.values, 1.0, atol=1e-14)
 
 
@@ -43,7 +43,7 @@ def test_normal_state_is_one(junction):
         (dict(bias=[0.0], temperature=-1.0), "temperature"),
         (dict(bias=[0.0], temperature=np.inf), "temperature"),
         (dict(bias=[0.0], normalize="gauss"), "normalize"),
-        (dict(bias=[0.0], n_modes=3), "n_modes"),
+        (dict(bias=[0.0], n_q=3), "n_q"),
     ],
 )
 def test_bad_conductance_input(junction, kwargs, name):

@@ -87,5 +87,5 @@ def test_generic_angle_conductance_converges(orientation, delta, gap):
     junction = semidirac.NSJunction(semidirac.SemiDirac(delta=delta), orientation, mu=1.0, gap=gap)
     bias = [-0.9, -0.3, 0.2, 0.95]
     default = junction.conductance(bias, normalize="none").values
-    reference = junction.conductance(bias, normalize="none", n_modes=3200).values
+    reference = junction.conductance(bias, normalize="none", n_q=3200).values
     np.testing.assert_allclose(default, reference, rtol=1e-6, atol=0)

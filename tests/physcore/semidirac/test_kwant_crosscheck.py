@@ -130,11 +130,11 @@ def test_lattice_converges_to_continuum(case):
     junction = sd.NSJunction(sd.SemiDirac(), orientation, mu=1.0, gap=0.2, U0=0.5, barrier=barrier)
     bias = np.array([0.05, 0.3])
     n_modes = 24 if barrier is None else 32
-    continuum = junction.conductance(bias, n_modes=n_modes).values
+    continuum = junction.conductance(bias, n_q=n_modes).values
     deviation = []
     for a in (0.1, 0.05):
         lattice = kwant_conductance(
-            junction, bias, lattice_spacing=a, n_modes=n_modes, progress=False
+            junction, bias, lattice_spacing=a, n_q=n_modes, progress=False
         ).values
         deviation.append(np.max(np.abs(lattice - continuum)))
     assert deviation[1] < deviation[0]
@@ -149,13 +149,11 @@ def test_delta_barrier_converges_at_first_order():
         sd.SemiDirac(), "quadratic", mu=1.0, gap=0.2, U0=0.5, barrier=sd.DeltaBarrier(0.5)
     )
     bias = np.array([0.05])
-    continuum = junction.conductance(bias, n_modes=36).values
+    continuum = junction.conductance(bias, n_q=36).values
     errors = [
         float(
             np.abs(
-                kwant_conductance(
-                    junction, bias, lattice_spacing=a, n_modes=36, progress=False
-                ).values
+                kwant_conductance(junction, bias, lattice_spacing=a, n_q=36, progress=False).values
                 - continuum
             )[0]
         )
@@ -174,9 +172,9 @@ def test_thin_barrier_on_linear_axis():
         sd.SemiDirac(), "linear", mu=1.0, gap=0.2, U0=0.5, barrier=sd.ThinBarrier(0.5)
     )
     bias = np.array([0.05])
-    lattice = kwant_conductance(junction, bias, lattice_spacing=0.025, n_modes=16, progress=False)
+    lattice = kwant_conductance(junction, bias, lattice_spacing=0.025, n_q=16, progress=False)
     assert "thin-barrier stand-in" in lattice.attrs["lattice_barrier_on_lattice"]
-    continuum = junction.conductance(bias, n_modes=16).values
+    continuum = junction.conductance(bias, n_q=16).values
     assert abs(float(lattice.values[0] - continuum[0])) < 0.01
 
 
@@ -203,12 +201,12 @@ def test_result_is_labelled_like_the_continuum():
         sd.SemiDirac(delta=0.1), "quadratic", mu=1.0, gap=0.2, barrier=sd.ThinBarrier(0.3)
     )
     bias = np.array([0.0, 0.1])
-    result = junction.kwant_conductance(bias, lattice_spacing=0.1, n_modes=16, progress=False)
-    continuum = junction.conductance(bias, n_modes=16)
+    result = junction.kwant_conductance(bias, lattice_spacing=0.1, n_q=16, progress=False)
+    continuum = junction.conductance(bias, n_q=16)
     assert result.dims == continuum.dims == ("bias",)
     assert result.name == continuum.name == "conductance"
     np.testing.assert_array_equal(result.bias.values, continuum.bias.values)
-    for key in ("units", "normalize", "n_modes", "mu", "gap", "model", "barrier", "model_delta"):
+    for key in ("units", "normalize", "n_q", "mu", "gap", "model", "barrier", "model_delta"):
         assert result.attrs[key] == continuum.attrs[key], key
     assert result.attrs["lattice_spacing"] == 0.1
     assert result.attrs["mumps"] in (0, 1)
@@ -222,9 +220,9 @@ def test_channels_and_none_normalizations_agree_with_continuum():
     bias = np.array([0.05])
     for normalize in ("channels", "none"):
         lattice = kwant_conductance(
-            junction, bias, lattice_spacing=0.05, n_modes=16, normalize=normalize, progress=False
+            junction, bias, lattice_spacing=0.05, n_q=16, normalize=normalize, progress=False
         )
-        continuum = junction.conductance(bias, n_modes=16, normalize=normalize)
+        continuum = junction.conductance(bias, n_q=16, normalize=normalize)
         assert lattice.attrs["units"] == continuum.attrs["units"]
         scale = 1.0 if normalize == "channels" else float(continuum.values[0])
         assert abs(float(lattice.values[0] - continuum.values[0])) < 0.02 * scale
@@ -236,7 +234,7 @@ def test_channels_and_none_normalizations_agree_with_continuum():
         ({"lattice": "square"}, "lattice must be"),
         ({"normalize": "max"}, "normalize must be"),
         ({"temperature": 0.1}, "temperature must be 0"),
-        ({"n_modes": 4}, "n_modes must be"),
+        ({"n_q": 4}, "n_q must be"),
         ({"lattice_spacing": -0.1}, "lattice_spacing must be"),
         ({"wilson": -1.0}, "wilson must be"),
     ],
@@ -258,7 +256,7 @@ def test_convergence_study_order_and_plot(tmp_path):
     from physcore.semidirac.kwant_crosscheck import convergence_study, plot_convergence
 
     junction = sd.NSJunction(sd.SemiDirac(), "quadratic", mu=1.0, gap=0.2, U0=0.5)
-    ds = convergence_study(junction, [0.05], [0.2, 0.1], n_modes=16, progress=False)
+    ds = convergence_study(junction, [0.05], [0.2, 0.1], n_q=16, progress=False)
     assert ds.conductance_kwant.dims == ("lattice_spacing", "bias")
     assert 1.6 < ds.attrs["observed_order"] < 2.6
     ds.to_netcdf(tmp_path / "c.nc", engine="h5netcdf")
@@ -279,9 +277,9 @@ def test_coarse_lattice_is_refused_or_warned():
     junction = sd.NSJunction(sd.SemiDirac(), "linear", **README_JUNCTION)
     assert largest_fermi_momentum(junction, [0.5]) == pytest.approx(11.0)
     with pytest.raises(ValueError, match="lattice_spacing"):
-        kwant_conductance(junction, [0.5], lattice_spacing=0.1, n_modes=16, progress=False)
+        kwant_conductance(junction, [0.5], lattice_spacing=0.1, n_q=16, progress=False)
     with pytest.warns(LatticeSpacingWarning, match="k a = 0.55"):
-        kwant_conductance(junction, [0.5], lattice_spacing=0.05, n_modes=16, progress=False)
+        kwant_conductance(junction, [0.5], lattice_spacing=0.05, n_q=16, progress=False)
 
 
 @pytest.mark.slow
@@ -295,10 +293,8 @@ def test_readme_junction_accuracy_claims():
     def deviation(junction, a):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            lattice = kwant_conductance(
-                junction, bias, lattice_spacing=a, n_modes=16, progress=False
-            )
-        return float(abs(lattice.values[0] - junction.conductance(bias, n_modes=16).values[0]))
+            lattice = kwant_conductance(junction, bias, lattice_spacing=a, n_q=16, progress=False)
+        return float(abs(lattice.values[0] - junction.conductance(bias, n_q=16).values[0]))
 
     clean = sd.NSJunction(sd.SemiDirac(), "linear", **README_JUNCTION)
     assert 2e-3 < deviation(clean, 0.05) < 5e-3
@@ -323,7 +319,7 @@ def test_wilson_term_barrier_converges_at_first_order():
         U0=0.5,
         barrier=sd.RectangularBarrier(height=1.5, width=0.4),
     )
-    ds = convergence_study(junction, [0.05, 0.3], [0.1, 0.05], n_modes=16, progress=False)
+    ds = convergence_study(junction, [0.05, 0.3], [0.1, 0.05], n_q=16, progress=False)
     coarse, fine = (
         ds.max_deviation.sel(lattice_spacing=0.1),
         ds.max_deviation.sel(lattice_spacing=0.05),
@@ -341,12 +337,10 @@ def test_thin_barrier_on_linear_axis_rate():
         sd.SemiDirac(), "linear", mu=1.0, gap=0.2, U0=0.5, barrier=sd.ThinBarrier(0.5)
     )
     bias = np.array([0.05])
-    continuum = junction.conductance(bias, n_modes=16).values[0]
+    continuum = junction.conductance(bias, n_q=16).values[0]
     deviation = [
         abs(
-            kwant_conductance(junction, bias, lattice_spacing=a, n_modes=16, progress=False).values[
-                0
-            ]
+            kwant_conductance(junction, bias, lattice_spacing=a, n_q=16, progress=False).values[0]
             - continuum
         )
         for a in (0.05, 0.00625)

@@ -71,9 +71,9 @@ def test_honeycomb_conductance_matches_continuum(orientation):
     for mu in (0.02, 0.01):
         junction = sd.NSJunction(model, orientation, mu=mu, gap=0.2 * mu)
         bias = np.array([0.5, 1.5]) * junction.gap
-        continuum = junction.conductance(bias, n_modes=24).values
+        continuum = junction.conductance(bias, n_q=24).values
         lattice = junction.kwant_conductance(
-            bias, lattice_spacing=1.0, lattice="honeycomb", n_modes=24, progress=False
+            bias, lattice_spacing=1.0, lattice="honeycomb", n_q=24, progress=False
         ).values
         dev = np.abs(lattice - continuum)
         assert np.all(dev < 2 * (mu + bias)), (mu, dev)
@@ -100,9 +100,9 @@ def test_honeycomb_barrier_matches_continuum(orientation):
         barrier=sd.RectangularBarrier(height=1.5 * mu, width=30.0),
     )
     bias = np.array([0.1 * mu])
-    continuum = junction.conductance(bias, n_modes=24).values
+    continuum = junction.conductance(bias, n_q=24).values
     lattice = junction.kwant_conductance(
-        bias, lattice_spacing=1.0, lattice="honeycomb", n_modes=24, progress=False
+        bias, lattice_spacing=1.0, lattice="honeycomb", n_q=24, progress=False
     ).values
     assert np.all(np.abs(lattice - continuum) < 2 * (mu + bias))
 

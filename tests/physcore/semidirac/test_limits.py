@@ -20,7 +20,7 @@ def test_beenakker_conductance(mu):
     """G/G_0 of Beenakker's formula (PRL 97, 067007) to 1e-6 at U0/max(E_F, gap) = 1e7."""
     junction = graphene_junction(mu, 1e7 * max(mu, GAP))
     bias = np.array([1e-6, 0.2, 0.45, 0.8, 1.3])
-    g = junction.conductance(bias, normalize="channels", n_modes=200)
+    g = junction.conductance(bias, normalize="channels", n_q=200)
     reference = [analytic.beenakker_conductance(e, mu, GAP) for e in bias]
     np.testing.assert_allclose(g.values, reference, atol=1e-6, rtol=0)
 
@@ -28,11 +28,11 @@ def test_beenakker_conductance(mu):
 def test_beenakker_reference_values():
     """The published landmarks: G/G_0 = 4/3 at eV = 0 for E_F >> gap, 2 at E_F = 0, and
     G = 0 at eV = E_F (the hole sits at the Dirac point and cannot propagate)."""
-    g = graphene_junction(1e3, 1e10).conductance([0.0], normalize="channels", n_modes=200)
+    g = graphene_junction(1e3, 1e10).conductance([0.0], normalize="channels", n_q=200)
     assert g.values[0] == pytest.approx(4 / 3, abs=2e-3)  # Andreev corrections O(gap/E_F)
-    g0 = graphene_junction(0.0, 1e7).conductance([1e-6], normalize="channels", n_modes=200)
+    g0 = graphene_junction(0.0, 1e7).conductance([1e-6], normalize="channels", n_q=200)
     assert g0.values[0] == pytest.approx(2.0, abs=1e-6)
-    g1 = graphene_junction(0.5, 1e7).conductance([0.5], normalize="channels", n_modes=200)
+    g1 = graphene_junction(0.5, 1e7).conductance([0.5], normalize="channels", n_q=200)
     assert abs(g1.values[0]) < 1e-6
 
 
@@ -85,7 +85,7 @@ def test_thin_barrier_pi_periodic(model, orientation):
         j = semidirac.NSJunction(
             model, orientation, mu=10.0, gap=GAP, barrier=semidirac.ThinBarrier(chi)
         )
-        return j.conductance(bias, n_modes=100).values
+        return j.conductance(bias, n_q=100).values
 
     base = g(0.4)
     np.testing.assert_allclose(g(0.4 + np.pi), base, atol=1e-10)
@@ -99,7 +99,7 @@ def test_thin_barrier_oscillation_vanishes_for_heavy_doping():
     def spread(U0):
         gs = [
             graphene_junction(10.0, U0, semidirac.ThinBarrier(chi))
-            .conductance([0.3], n_modes=100)
+            .conductance([0.3], n_q=100)
             .values[0]
             for chi in chis
         ]

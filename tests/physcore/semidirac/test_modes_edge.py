@@ -41,7 +41,7 @@ def _assert_conserving(result):
 def test_conductance_conserves_current_for_light_mass_and_fast_velocity(model):
     junction = _junction(45.0, **model)
     bias = np.linspace(0.0, 2.0, 20)  # not at |E| = gap (evaluated just below the edge)
-    g = junction.conductance(bias, normalize="channels", n_modes=64)
+    g = junction.conductance(bias, normalize="channels", n_q=64)
     assert np.all(np.isfinite(g.values))
     assert g.attrs["max_current_violation"] < TOL
 

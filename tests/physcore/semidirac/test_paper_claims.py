@@ -18,7 +18,7 @@ def test_linear_axis_conductance_oscillates_without_decay():
     chis = np.linspace(0.0, 3.5 * np.pi, 43)
     g = np.array([
         semidirac.NSJunction(MODEL, "linear", mu=10.0, gap=1.0, barrier=semidirac.ThinBarrier(c))
-        .conductance([0.5], n_modes=80).values[0]
+        .conductance([0.5], n_q=80).values[0]
         for c in chis
     ])  # fmt: skip
     per_period = 12  # chis[12] - chis[0] = pi
@@ -49,7 +49,7 @@ def test_quadratic_axis_decays_with_fermi_momentum_mismatch():
 
     def g0(orientation, U0):
         junction = semidirac.NSJunction(MODEL, orientation, mu=10.0, gap=1.0, U0=U0)
-        return junction.conductance([0.0], n_modes=100).values[0]
+        return junction.conductance([0.0], n_q=100).values[0]
 
     quadratic = np.array([g0("quadratic", u) for u in u0s])
     linear = np.array([g0("linear", u) for u in u0s])
@@ -72,7 +72,7 @@ def test_quadratic_axis_delta_barrier_resonance():
         junction = semidirac.NSJunction(
             MODEL, "quadratic", mu=10.0, gap=1.0, barrier=semidirac.DeltaBarrier(Z)
         )
-        return junction.conductance([0.5], n_modes=100).values[0]
+        return junction.conductance([0.5], n_q=100).values[0]
 
     g05, g1, g15, g3, g5 = (g(z) for z in (0.5, 1.0, 1.5, 3.0, 5.0))
     assert g1 > g05 + 0.5 and g1 > g15 + 0.5  # resonance near Z = 1

@@ -95,14 +95,14 @@ def test_weak_barrier_curve_has_no_warning():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", PrecisionWarning)
-        g = junction.conductance(np.linspace(0.0, 2.0, 21), n_modes=64)
+        g = junction.conductance(np.linspace(0.0, 2.0, 21), n_q=64)
     assert g.attrs["max_relative_error"] < 1e-7
 
 
 def test_exact_zero_is_not_refused():
     """Graphene at eV = E_F: G vanishes exactly (hole at the Dirac point); no error."""
     junction = semidirac.NSJunction(semidirac.Graphene(), 0.0, mu=0.5, gap=1.0, U0=1e7)
-    g = junction.conductance([0.5], normalize="channels", n_modes=64)
+    g = junction.conductance([0.5], normalize="channels", n_q=64)
     assert abs(g.values[0]) < 1e-6
 
 
@@ -136,9 +136,9 @@ def test_huge_parameters_name_the_range(build, name):
         (lambda: _junction().conductance(np.array([0.1, 0.2], complex)), "bias"),
         (lambda: _junction().conductance([0.1], temperature=np.complex128(0.1)), "temperature"),
         (lambda: _junction().scattering(np.complex128(0.1 + 1e-3j), 0.0), "energy"),
-        (lambda: _junction().conductance([0.1], n_modes=float("nan")), "n_modes"),
-        (lambda: _junction().conductance([0.1], n_modes="400"), "n_modes"),
-        (lambda: _junction().conductance([0.1], n_modes=400.5), "n_modes"),
+        (lambda: _junction().conductance([0.1], n_q=float("nan")), "n_q"),
+        (lambda: _junction().conductance([0.1], n_q="400"), "n_q"),
+        (lambda: _junction().conductance([0.1], n_q=400.5), "n_q"),
         (lambda: semidirac.DeltaBarrier(None), "Z"),
         (lambda: semidirac.DeltaBarrier("strong"), "Z"),
         (lambda: semidirac.ThinBarrier(None), "chi"),
@@ -166,12 +166,12 @@ def test_scale_invariance(log_scale, orientation):
     s = 10.0**log_scale
     reference = semidirac.NSJunction(
         semidirac.SemiDirac(mass=1.0, delta=0.2), orientation, mu=10.0, gap=1.0
-    ).conductance([0.3, 1.5], n_modes=64)
+    ).conductance([0.3, 1.5], n_q=64)
     junction = semidirac.NSJunction(
         semidirac.SemiDirac(mass=s, delta=0.2 * s), orientation, mu=10.0 * s, gap=s
     )
     try:
-        g = junction.conductance(np.array([0.3, 1.5]) * s, n_modes=64)
+        g = junction.conductance(np.array([0.3, 1.5]) * s, n_q=64)
     except ValueError as err:
         assert "out of" in str(err)
         return

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from physcore import semidirac as sd
-from physcore.semidirac import _kernels, observables
+from physcore.semidirac import _kernels
 
 
 @pytest.fixture
@@ -19,13 +19,13 @@ def _perturbed(monkeypatch, shift=0.0, status=None):
     real = _kernels.scatter_point
 
     def fake(*args):
-        res = list(real(*args))
-        res[15] = res[15] + shift
+        point = real(*args)  # a named ScatterPoint: fields by name, never by position
+        point = point._replace(normal=point.normal + shift)
         if status is not None:
-            res[0] = status
-        return tuple(res)
+            point = point._replace(status=status)
+        return point
 
-    monkeypatch.setattr(observables._kernels, "scatter_point", fake)
+    monkeypatch.setattr(_kernels, "scatter_point", fake)
 
 
 def test_conserving_point_is_silent(junction, recwarn):

@@ -22,11 +22,11 @@ def test_thermal_smearing_conserves_area():
     step = bias[1] - bias[0]
     areas, peaks = [], []
     for temperature in (0.0, 0.2):
-        g_ns = _junction(None).conductance(bias, temperature, normalize="none", n_modes=24)
+        g_ns = _junction(None).conductance(bias, temperature=temperature, normalize="none", n_q=24)
         g_nn = (
             _junction(None)
             .normal_state()
-            .conductance(bias, temperature, normalize="none", n_modes=24)
+            .conductance(bias, temperature=temperature, normalize="none", n_q=24)
         )
         excess = (g_ns - g_nn).values
         areas.append(np.sum(excess) * step)
@@ -38,8 +38,8 @@ def test_thermal_smearing_conserves_area():
 
 def test_cold_limit_matches_zero_temperature():
     bias = np.array([0.2, 0.5])
-    cold = _junction().conductance(bias, n_modes=48).values
-    tiny = _junction().conductance(bias, temperature=1e-4, n_modes=48).values
+    cold = _junction().conductance(bias, n_q=48).values
+    tiny = _junction().conductance(bias, temperature=1e-4, n_q=48).values
     np.testing.assert_allclose(tiny, cold, rtol=1e-3)
 
 
@@ -47,7 +47,7 @@ def test_channels_normalization_of_a_clean_normal_junction():
     """No barrier, no gap, no mismatch: every open channel transmits, G / N(eV) = 1."""
     for orientation in ("linear", "quadratic", 30.0):
         j = semidirac.NSJunction(semidirac.SemiDirac(), orientation, mu=5.0, gap=0.0)
-        g = j.conductance([0.0, 0.7], normalize="channels", n_modes=64)
+        g = j.conductance([0.0, 0.7], normalize="channels", n_q=64)
         np.testing.assert_allclose(g.values, 1.0, atol=1e-12)
 
 
@@ -60,6 +60,6 @@ def test_transverse_quadrature_converges(orientation, delta):
         semidirac.SemiDirac(delta=delta), orientation, mu=5.0, gap=1.0, U0=3.0, barrier=BARRIER
     )
     bias = [0.0, 0.5, 0.99, 1.3, 2.5]
-    coarse = junction.conductance(bias, n_modes=400).values
-    fine = junction.conductance(bias, n_modes=1600).values
+    coarse = junction.conductance(bias, n_q=400).values
+    fine = junction.conductance(bias, n_q=1600).values
     np.testing.assert_allclose(coarse, fine, atol=1e-6)
