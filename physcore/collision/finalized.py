@@ -75,7 +75,7 @@ class FinalizedCollision:
         self.model = model
         self.scheme = check_scheme(scheme)
         self.tau = model.tau
-        self.generator = model._generator_array(local=self.local)
+        self.generator = _frozen(model._generator_array(local=self.local))
         self.collision_step = _increment.unitary_increment(self.generator, model.tau)
         self.post_step = None
         if self.local:
@@ -83,7 +83,7 @@ class FinalizedCollision:
                 model.system.h_interaction().full(), model.tau
             )
         self.total_step = _increment.then_system_step(self.collision_step, self.post_step)
-        self.weights = np.kron(*ops.gibbs_populations(*_ancilla_data(model)))
+        self.weights = _frozen(np.kron(*ops.gibbs_populations(*_ancilla_data(model))))
 
     def __repr__(self) -> str:
         return f"FinalizedCollision({self.model!r}, scheme={self.scheme!r})"
@@ -97,12 +97,12 @@ class FinalizedCollision:
     @cached_property
     def increment_components(self) -> np.ndarray:
         """``Phi_j - 1`` per ancilla-pair basis state, (4, 16, 16), column stacking."""
-        return _increment.increment_components(self.total_step.total)
+        return _frozen(_increment.increment_components(self.total_step.total))
 
     @cached_property
     def map_increment(self) -> np.ndarray:
         """``Phi - 1 = sum_j p_j (Phi_j - 1)``, (16, 16), column stacking."""
-        return np.einsum("j,jab->ab", self.weights, self.increment_components)
+        return _frozen(np.einsum("j,jab->ab", self.weights, self.increment_components))
 
     @cached_property
     def post_collision_unitary(self) -> np.ndarray:
@@ -145,7 +145,7 @@ class FinalizedCollision:
         }
         h_s = np.kron(self.model.system.hamiltonian().full(), np.eye(4))
         out["system"] = _increment.observable_changes(self.total_step, h_s)
-        return out
+        return {key: _frozen(o) for key, o in out.items()}
 
     @cached_property
     def local_energy_change(self) -> np.ndarray:
@@ -159,6 +159,12 @@ class FinalizedCollision:
         ``rho``. ``key`` is one of :attr:`observables` or ``"system_local"`` (``H_0``)."""
         o = self.local_energy_change if key == "system_local" else self.observables[key]
         return np.einsum("j,jab->ab", self.weights, o)
+
+
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    """``arr`` made read-only: a finalized system's arrays are shared by every caller."""
+    arr.flags.writeable = False
+    return arr
 
 
 def _ancilla_data(model: CollisionModel):

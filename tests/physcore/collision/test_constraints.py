@@ -30,7 +30,7 @@ def _plan_error(tmp_path, old, new) -> str:
 def test_constructor_and_sweep_give_the_same_message(tmp_path):
     with pytest.raises(ValueError) as direct:
         CollisionModel(TwoQubitSystem(), AncillaBath(1.0), AncillaBath(1.0), tau=-0.5)
-    assert str(direct.value) == "tau must lie in (0, inf) (tau must be > 0); got -0.5"
+    assert "tau" in str(direct.value) and "(0, inf)" in str(direct.value)
     planned = _plan_error(tmp_path, "tau = 0.2", "tau = -0.5")
     assert planned == f"parameters.tau: {direct.value}"
     # a bath field: the same message under its suffixed sweep name
