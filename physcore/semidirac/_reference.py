@@ -56,83 +56,91 @@ def _modes(a0, a1, a2, energy, order):
     return out
 
 
-def reference_scattering(junction, energy: float, q: float):
-    """``(R_ee, R_he, T)`` arrays over the incoming electron modes at (energy, q)."""
-    model, theta = junction.model, junction.theta
-    n = np.asarray(model.transport_coefficients(theta, q)[0]).shape[0]
-    dim = 2 * n
-    aN = _bdg_matrices(junction, q, 0.0, 0.0)
-    aS = _bdg_matrices(junction, q, -junction.U0, junction.gap)
-    order = 1 if np.allclose(aN[2], 0) else 2
-    modesN = _modes(*aN, energy, order)
-    modesS = _modes(*aS, energy, order)
-    incoming = [
-        m
-        for m in modesN
-        if m[2] and m[3] > 0 and np.linalg.norm(m[1][:n]) > np.linalg.norm(m[1][n:])
-    ]
-    outN = [m for m in modesN if (m[2] and m[3] < 0) or (not m[2] and m[0].imag < 0)]
-    outS = [m for m in modesS if (m[2] and m[3] > 0) or (not m[2] and m[0].imag > 0)]
+def _value(m, x=0.0):
+    return m[1] * np.exp(1j * m[0] * x)
+
+
+def _deriv(m, x=0.0):
+    return 1j * m[0] * m[1] * np.exp(1j * m[0] * x)
+
+
+def _rect_system(junction, q, energy, order, dim, incoming, outN, outS):
+    """Columns, right-hand sides and the superconductor's column offset of the rectangular
+    barrier's matching system (barrier modes growing to the right referred to x = d)."""
     barrier = junction.barrier
+    d = barrier.width
+    modesB = _modes(*_bdg_matrices(junction, q, barrier.height, 0.0), energy, order)
+    shift = [0.0 if m[0].imag >= 0 else d for m in modesB]
+    zero = np.zeros(dim)
+    cols = []
+    for m in outN:
+        cols.append(np.concatenate([-_value(m), -_deriv(m), zero, zero] if order == 2
+                                   else [-_value(m), zero]))  # fmt: skip
+    for m, s in zip(modesB, shift):
+        parts = [_value(m, -s), -_value(m, d - s)]
+        if order == 2:
+            parts = [_value(m, -s), _deriv(m, -s), -_value(m, d - s), -_deriv(m, d - s)]
+        cols.append(np.concatenate(parts))
+    for m in outS:
+        cols.append(np.concatenate([zero, zero, _value(m), _deriv(m)] if order == 2
+                                   else [zero, _value(m)]))  # fmt: skip
+    rhs = [np.concatenate([_value(m), _deriv(m)] if order == 2 else [_value(m)]) for m in incoming]
+    rhs = [np.concatenate([r, np.zeros_like(r)]) for r in rhs]
+    return cols, rhs, len(outN) + len(modesB)
+
+
+def _contact_system(junction, aN, n, order, incoming, outN, outS):
+    """Columns and right-hand sides of a contact (delta jump or thin-barrier transfer)."""
+    model, theta, barrier = junction.model, junction.theta, junction.barrier
     w = 0.0
     if isinstance(barrier, DeltaBarrier):
         w = barrier.Z * fermi_velocity(model, theta, junction.mu)
     elif isinstance(barrier, ThinBarrier):
         w = barrier.chi * float(getattr(model, "velocity", 1.0))
     tz = np.kron(_TAU_Z, np.eye(n))
-
-    def value(m, x=0.0):
-        return m[1] * np.exp(1j * m[0] * x)
-
-    def deriv(m, x=0.0):
-        return 1j * m[0] * m[1] * np.exp(1j * m[0] * x)
-
-    if isinstance(barrier, RectangularBarrier) and barrier.width > 0:
-        d = barrier.width
-        modesB = _modes(*_bdg_matrices(junction, q, barrier.height, 0.0), energy, order)
-        # barrier modes growing to the right are referred to x = d (bounded entries)
-        shift = [0.0 if m[0].imag >= 0 else d for m in modesB]
-        cols = []
-        for m in outN:
-            parts = [-value(m), np.zeros(dim)]
-            if order == 2:
-                parts = [-value(m), -deriv(m), np.zeros(dim), np.zeros(dim)]
-            cols.append(np.concatenate(parts))
-        for m, s in zip(modesB, shift):
-            parts = [value(m, -s), -value(m, d - s)]
-            if order == 2:
-                parts = [value(m, -s), deriv(m, -s), -value(m, d - s), -deriv(m, d - s)]
-            cols.append(np.concatenate(parts))
-        for m in outS:
-            parts = [np.zeros(dim), value(m)]
-            if order == 2:
-                parts = [np.zeros(dim), np.zeros(dim), value(m), deriv(m)]
-            cols.append(np.concatenate(parts))
-        rhs = [np.concatenate([value(m), deriv(m)] if order == 2 else [value(m)]) for m in incoming]
-        rhs = [np.concatenate([r, np.zeros_like(r)]) for r in rhs]
-        n_skip = len(outN) + len(modesB)
+    if order == 2:
+        jump = w * np.linalg.inv(aN[2]) @ tz  # psi'(0+) - psi'(0-) = jump psi(0)
+        cols = [np.concatenate([-_value(m), -_deriv(m)]) for m in outN]
+        cols += [np.concatenate([_value(m), _deriv(m) - jump @ _value(m)]) for m in outS]
+        rhs = [np.concatenate([_value(m), _deriv(m)]) for m in incoming]
     else:
-        if order == 2:
-            jump = w * np.linalg.inv(aN[2]) @ tz  # psi'(0+) - psi'(0-) = jump psi(0)
-            cols = [np.concatenate([-value(m), -deriv(m)]) for m in outN]
-            cols += [np.concatenate([value(m), deriv(m) - jump @ value(m)]) for m in outS]
-            rhs = [np.concatenate([value(m), deriv(m)]) for m in incoming]
-        else:
-            transfer = scipy.linalg.expm(-1j * w * np.linalg.inv(aN[1]) @ tz)
-            cols = [-transfer @ value(m) for m in outN] + [value(m) for m in outS]
-            rhs = [transfer @ value(m) for m in incoming]
-        n_skip = len(outN)
+        transfer = scipy.linalg.expm(-1j * w * np.linalg.inv(aN[1]) @ tz)
+        cols = [-transfer @ _value(m) for m in outN] + [_value(m) for m in outS]
+        rhs = [transfer @ _value(m) for m in incoming]
+    return cols, rhs, len(outN)
+
+
+def reference_scattering(junction, energy: float, q: float):
+    """``(R_ee, R_he, T)`` arrays over the incoming electron modes at (energy, q)."""
+    model, theta = junction.model, junction.theta
+    n = np.asarray(model.transport_coefficients(theta, q)[0]).shape[0]
+    aN = _bdg_matrices(junction, q, 0.0, 0.0)
+    aS = _bdg_matrices(junction, q, -junction.U0, junction.gap)
+    order = 1 if np.allclose(aN[2], 0) else 2
+    modesN = _modes(*aN, energy, order)
+    modesS = _modes(*aS, energy, order)
+
+    def electron(m):
+        return np.linalg.norm(m[1][:n]) > np.linalg.norm(m[1][n:])
+
+    incoming = [m for m in modesN if m[2] and m[3] > 0 and electron(m)]
+    outN = [m for m in modesN if (m[2] and m[3] < 0) or (not m[2] and m[0].imag < 0)]
+    outS = [m for m in modesS if (m[2] and m[3] > 0) or (not m[2] and m[0].imag > 0)]
     if not incoming:
         return np.zeros(0), np.zeros(0), np.zeros(0)
+    barrier = junction.barrier
+    if isinstance(barrier, RectangularBarrier) and barrier.width > 0:
+        cols, rhs, n_skip = _rect_system(junction, q, energy, order, 2 * n, incoming, outN, outS)
+    else:
+        cols, rhs, n_skip = _contact_system(junction, aN, n, order, incoming, outN, outS)
     sol = np.linalg.solve(np.array(cols).T, np.array(rhs).T)
     r_ee, r_he, t = np.zeros(len(incoming)), np.zeros(len(incoming)), np.zeros(len(incoming))
     for j, m in enumerate(outN):
         if m[2]:
-            prob = np.abs(sol[j]) ** 2
-            if np.linalg.norm(m[1][:n]) > np.linalg.norm(m[1][n:]):
-                r_ee += prob
+            if electron(m):
+                r_ee += np.abs(sol[j]) ** 2
             else:
-                r_he += prob
+                r_he += np.abs(sol[j]) ** 2
     for j, m in enumerate(outS):
         if m[2]:
             t += np.abs(sol[n_skip + j]) ** 2

@@ -1,4 +1,5 @@
-"""Closed-form references for NS junctions (BTK, Beenakker's graphene result).
+"""Closed-form references for NS junctions (BTK, Beenakker's graphene result, the bound state of
+a delta barrier along the semi-Dirac quadratic axis).
 
 Units: hbar = 1, energies in the user's unit. These are independent of the mode-matching
 solver: they are written from the analytic solutions, not from its kernels.
@@ -15,6 +16,7 @@ __all__ = [
     "btk_zero_bias_ratio",
     "beenakker_amplitudes",
     "beenakker_conductance",
+    "quadratic_barrier_resonance",
 ]
 
 
@@ -126,3 +128,47 @@ def beenakker_conductance(energy: float, mu: float, gap: float) -> float:
         integrand, 0.0, np.pi / 2, points=points or None, epsabs=1e-13, epsrel=1e-12, limit=200
     )
     return float(val)
+
+
+def quadratic_barrier_resonance(doping_ratio):
+    """Barrier strength Z at which the semi-Dirac quadratic axis resonates: ``(1 + sqrt(1 + r))/2``
+    with ``r = U0 / mu`` the superconductor's extra doping over the normal Fermi energy.
+
+    Derivation (hbar = 1, transport along the quadratic axis a, ``h = (k_x^2/2m) sigma_x + v q
+    sigma_y`` at delta = 0). At normal incidence (q = 0) and in the normal state sigma_x is
+    conserved: the sigma_x = +1 channel has ``E = k^2/2m`` (propagating, ``k_F = sqrt(2 m mu)``,
+    ``v_F = k_F / m``), the sigma_x = -1 channel ``E = -k^2/2m`` (negative mass, evanescent at
+    mu > 0 with ``kappa = sqrt(2 m mu)``; in the superconductor ``kappa_S = sqrt(2 m (mu + U0))``).
+    The delta barrier ``Z v_F delta(x)`` enters as ``[psi'] = Z v_F h2^{-1} psi(0)``
+    (:class:`~.barriers.DeltaBarrier`) with ``h2 = -1/2m`` in the sigma_x = -1 channel: the
+    barrier is attractive there. A state bound to it, ``e^{kappa x}`` for x < 0 and
+    ``e^{-kappa_S x}`` for x > 0, needs ``-(kappa + kappa_S) = -2 m Z v_F``, i.e.
+    ``sqrt(2 m mu) + sqrt(2 m (mu + U0)) = 2 Z sqrt(2 m mu)``:
+
+        Z_res = (1 + sqrt(1 + U0 / mu)) / 2,
+
+    independent of m and v. Transverse momentum (v q sigma_y) couples this bound state to the
+    propagating channel, so Andreev reflection resonates through it: G(Z) peaks at Z_res
+    (Z = 1 at U0 = 0) and the peak moves to larger Z as the doping U0/mu grows. Corrections are
+    of order gap/mu and eV/mu (the electron and hole decay constants at mu +- eV; the gap in
+    the superconductor): measured with the continuum solver (eV = 0.5 gap, n_q = 100), the
+    peak lies 0.002 (U0 = 0) to 0.014 (U0/mu = 1, 3, 10) above Z_res at mu = 10 gap, and
+    within the 0.005 scan step of it at mu = 40 gap.
+
+    Parameters
+    ----------
+    doping_ratio : float or array_like
+        U0 / mu (dimensionless, > -1).
+
+    Returns
+    -------
+    float or ndarray
+        Z_res (BTK's dimensionless strength, as :class:`~.barriers.DeltaBarrier`).
+    """
+    r = np.asarray(doping_ratio, dtype=float)
+    if np.any(~np.isfinite(r)) or np.any(r <= -1):
+        raise ValueError(
+            f"doping_ratio must be finite and > -1 (mu + U0 > 0), got {doping_ratio!r}"
+        )
+    z = 0.5 * (1.0 + np.sqrt(1.0 + r))
+    return float(z) if np.ndim(z) == 0 else z

@@ -106,7 +106,7 @@ def kwant_converges_quadratic_axis_clean():
 )
 def kwant_confirms_quadratic_barrier_resonance():
     """The resonance near Z = 1 that contradicts the paper's monotonic decay (see
-    ``semidirac.quadratic_barrier_decay``) is physics of the model, not of our solver: an
+    ``semidirac.quadratic_barrier_light_doping``) is physics of the model, not of our solver: an
     independent lattice calculation reproduces it."""
     from physcore import semidirac
 
