@@ -3,7 +3,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench validate clean
+.PHONY: setup demo test lint format bench validate clean clean-numba
 
 setup: $(STAMP)
 
@@ -31,5 +31,12 @@ validate: $(STAMP)
 bench: $(STAMP)
 	$(PYTHON) -m benchmarks
 
-clean:
+# numba's on-disk cache (*.nbi index, *.nbc code next to the sources, and the suite's own
+# folders, see tests/conftest.py): numba only notices an edit of a kernel's own file, so after
+# editing physcore/semidirac/_modes.py (or anything a kernel calls) run `make clean-numba`
+clean-numba:
+	find physcore -path '*/__pycache__/*' \( -name '*.nbi' -o -name '*.nbc' \) -delete
+	rm -rf "$${TMPDIR:-/tmp}"/physcore-numba-cache-*
+
+clean: clean-numba
 	rm -rf $(VENV) build results .pytest_cache
