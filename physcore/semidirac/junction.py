@@ -203,21 +203,16 @@ class NSJunction:
         -----
         PrecisionWarning
             When the estimated relative error exceeds 1e-6 (the values are returned).
+        DeprecationWarning
+            For ``n_modes`` or options given by position.
 
         Notes
         -----
-        The estimated relative error and the treatment of |eV| = gap (where the two
-        quasiparticle branches coincide) are described, with measured values, in
-        :mod:`physcore.semidirac._precision`. The kwant cross-check
-        (:meth:`kwant_conductance`) returns the same labelled format.
-
-        ``n_modes`` is the deprecated name of ``n_q`` (it counts transverse momenta, not
-        modes): it still works in this release, with a DeprecationWarning. The options are
-        keyword-only; passing them by position (``*args``, the old order temperature,
-        normalize, n_q) still works in this release, with a DeprecationWarning.
-
-        The finalized system is built once per call (:meth:`finalized`) and handed to the
-        default solver (:mod:`physcore.semidirac.solvers`).
+        The error estimate and |eV| = gap are described, with measured values, in
+        :mod:`physcore.semidirac._precision`. The finalized system is built once per call
+        and handed to the default solver (:mod:`physcore.semidirac.solvers`). Deprecated for
+        one release (DeprecationWarning): ``n_modes`` (now ``n_q``) and the options by
+        position (``*args``; they are keyword-only).
         """
         from .solvers.common import positional_options, resolve_n_q
         from .solvers.default import default_solver
