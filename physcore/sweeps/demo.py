@@ -22,7 +22,7 @@ gap = 1.0
 barrier = "thin"
 chi = {linspace = [0.0, 6.283185307179586, 25]}
 bias = {linspace = [0.0, 2.0, 101]}
-n_modes = 128
+n_q = 128
 
 [chunks]
 size = 5
