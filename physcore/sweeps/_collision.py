@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from physcore import collision
-from physcore._validation import AnyOf, Choices, Constraint, Interval, check_value, constraint_table
+from physcore._validation import Constraint, check_value, constraint_table
 
 from .computations import Computation, Parameter
 
@@ -32,20 +32,15 @@ _NEEDS = {"anisotropy": {"kind": ("xxz",)}}
 _RESONANT = "resonant"
 
 
-def _sweep_parameter(name: str, constraint: Constraint, **extra) -> Parameter:
-    """A sweep :class:`Parameter` generated from a declared constraint (kind, default, doc)."""
-    rule = constraint.rule
-    default = None if constraint.required else constraint.default
-    if isinstance(rule, Interval):
-        kind = "int" if rule.kind is int else "float"
-    elif isinstance(rule, Choices):
-        kind, extra = "str", {"choices": _CHOICES.get(name, rule.values), **extra}
-    elif isinstance(rule, AnyOf):  # the optional frequency: None or a number
-        kind, default = "float_or_str", _RESONANT if default is None else default
-    else:
-        raise TypeError(f"no sweep parameter for {name!r} ({rule!r})")
-    needs = _NEEDS.get(name, {})
-    return Parameter(kind, default, doc=constraint.describe(), needs=needs, **extra)
+def _sweep_parameter(name: str, constraint: Constraint) -> Parameter:
+    """A sweep :class:`Parameter` generated from a declared constraint (kind, default, doc);
+    ``name`` is the field's name (without the bath suffix)."""
+    overrides = {"needs": _NEEDS.get(name, {})}
+    if name in _CHOICES:
+        overrides["choices"] = _CHOICES[name]
+    if name == "frequency":  # None (resonant) is spelled "resonant"
+        overrides["default"] = _RESONANT
+    return Parameter.from_constraint(constraint, **overrides)
 
 
 def _constraints() -> dict[str, Constraint]:
@@ -64,7 +59,7 @@ PARAMETERS = {
     for name, c in CONSTRAINTS.items()
 }
 # g is the vector parameter: one batched solve per point of the others, always given as a grid
-PARAMETERS["g"] = Parameter("float", None, vector=True, doc=CONSTRAINTS["g"].describe())
+PARAMETERS["g"] = Parameter.from_constraint(CONSTRAINTS["g"], vector=True, default=None)
 
 OUTPUTS = {
     "current_left_exact": "heat current out of the left bath, exact scheme",

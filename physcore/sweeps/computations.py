@@ -75,6 +75,32 @@ class Parameter:
         needs = {str(k): tuple(v) for k, v in dict(self.needs).items()}
         object.__setattr__(self, "needs", needs)
 
+    @classmethod
+    def from_constraint(cls, constraint, *, vector: bool = False, **overrides) -> Parameter:
+        """A parameter generated from a declared constraint (:mod:`physcore._validation`).
+
+        The kind follows the rule (``Interval`` of floats -> ``"float"``, of ints -> ``"int"``,
+        ``Choices`` -> ``"str"`` with its values as ``choices``, ``AnyOf`` -> ``"float_or_str"``),
+        the default is the constraint's (a required one -> ``None``) and the doc its
+        :meth:`~physcore._validation.Constraint.describe`. ``overrides`` (``kind``, ``default``,
+        ``choices``, ``needs``, ``doc``) set what a sweep spells differently, e.g. a default of
+        ``None``, which TOML cannot hold.
+        """
+        from physcore._validation import AnyOf, Choices, Interval
+
+        rule = constraint.rule
+        fields = {"default": None if constraint.required else constraint.default}
+        if isinstance(rule, Interval):
+            fields["kind"] = "int" if rule.kind is int else "float"
+        elif isinstance(rule, Choices):
+            fields.update(kind="str", choices=tuple(rule.values))
+        elif isinstance(rule, AnyOf):
+            fields["kind"] = "float_or_str"
+        fields.update(doc=constraint.describe(), vector=vector, **overrides)
+        if "kind" not in fields:
+            raise ValueError(f"no sweep parameter kind for the rule {rule!r}; give kind=")
+        return cls(**fields)
+
 
 @dataclass(frozen=True)
 class Computation:
