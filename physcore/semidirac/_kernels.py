@@ -130,66 +130,65 @@ def new_workspace(n, order):
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _lead_modes(E, degree, mu, mu_s, gap, phase, ktol, ws):  # pragma: no cover - compiled
-    """Stage 1: the modes of both leads at (E, q), classified; returns the outgoing counts."""
+def _lead_modes(E, degree, mu, mu_s, gap, phase, ktol, hq, scratch, N, S):  # pragma: no cover
+    """Stage 1: the modes of both leads at (E, q), classified; returns the outgoing counts.
+    ``N``, ``S``: the :data:`Modes` of the normal region and the superconductor."""
     nm = 2 * degree
-    hq, N, S = ws.hq, ws.normal, ws.superconductor
-    region_modes(hq, degree, E, mu, 0.0, 0.0, N.k, N.psi, N.species, N.hint, ws.scratch, ktol)
-    n_out = classify(
-        hq, N.k, N.psi, N.hint, nm, -1, ktol, N.outgoing, N.propagating, N.current, False
-    )
-    region_modes(hq, degree, E, mu_s, gap, phase, S.k, S.psi, S.species, S.hint, ws.scratch, ktol)
+    kN, psiN, specN, outN, propN, curN, hintN = N
+    kS, psiS, specS, outS, propS, curS, hintS = S
+    region_modes(hq, degree, E, mu, 0.0, 0.0, kN, psiN, specN, hintN, scratch, ktol)
+    n_out = classify(hq, kN, psiN, hintN, nm, -1, ktol, outN, propN, curN, False)
+    region_modes(hq, degree, E, mu_s, gap, phase, kS, psiS, specS, hintS, scratch, ktol)
     # below the gap (and at the edge, which region_modes evaluates just below) all decay
     subgap = gap > 0 and E * E - gap * gap < 1e-24 * gap * gap
-    n_s = classify(
-        hq, S.k, S.psi, S.hint, nm, 1, ktol, S.outgoing, S.propagating, S.current, subgap
-    )
+    n_s = classify(hq, kS, psiS, hintS, nm, 1, ktol, outS, propS, curS, subgap)
     return n_out, n_s
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _index_modes(nm, ws):  # pragma: no cover - compiled
-    """Stage 2: mode numbers of the incoming electrons and of the outgoing modes of both
-    leads into ``ws.idx``; clears the probabilities; returns the incoming count."""
-    N, S, idx = ws.normal, ws.superconductor, ws.idx
+def _index_modes(nm, species, propagating, outgoing, outgoing_s, idx):  # pragma: no cover
+    """Stage 2: mode numbers of the incoming electrons (``idx[0]``) and of the outgoing modes
+    of the normal region (``idx[1]``) and the superconductor (``idx[2]``); returns the
+    incoming count."""
     n_in = 0
     i_out = 0
     for m in range(nm):
-        if N.species[m] == ELECTRON and N.propagating[m] and not N.outgoing[m]:
+        if species[m] == ELECTRON and propagating[m] and not outgoing[m]:
             idx[0, n_in] = m
             n_in += 1
-        if N.outgoing[m]:
+        if outgoing[m]:
             idx[1, i_out] = m
             i_out += 1
     i_out = 0
     for m in range(nm):
-        if S.outgoing[m]:
+        if outgoing_s[m]:
             idx[2, i_out] = m
             i_out += 1
-    for i in range(n_in):
-        ws.andreev[i] = 0.0
-        ws.normal_r[i] = 0.0
-        ws.transmitted[i] = 0.0
     return n_in
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
-def _probabilities(n_in, degree, t_offset, ws):  # pragma: no cover - compiled
+def _probabilities(
+    n_in, degree, t_offset, species, propagating, propagating_s, idx, rhs, andreev, normal,
+    transmitted,
+):  # fmt: skip  # pragma: no cover - compiled
     """Stage 4: R_he, R_ee (normal region's propagating holes and electrons) and T (the
     superconductor's propagating quasiparticles) per incoming mode, from the amplitudes."""
-    N, S, idx, rhs = ws.normal, ws.superconductor, ws.idx, ws.rhs
     for i in range(n_in):
+        andreev[i] = 0.0
+        normal[i] = 0.0
+        transmitted[i] = 0.0
         for j in range(degree):
             m = idx[1, j]
-            if N.propagating[m]:
+            if propagating[m]:
                 p = abs2(rhs[j, i])
-                if N.species[m] == HOLE:
-                    ws.andreev[i] += p
+                if species[m] == HOLE:
+                    andreev[i] += p
                 else:
-                    ws.normal_r[i] += p
+                    normal[i] += p
         for j in range(degree):
-            if S.propagating[idx[2, j]]:
-                ws.transmitted[i] += abs2(rhs[t_offset + j, i])
+            if propagating_s[idx[2, j]]:
+                transmitted[i] += abs2(rhs[t_offset + j, i])
 
 
 @nb.njit(cache=True, error_model="numpy", inline="always")
@@ -209,27 +208,31 @@ def solve_point(
     electrons at unit current), the mode numbers ``idx``, the amplitudes ``r[i, j] =
     rhs[j, i]`` (incoming i -> outgoing mode ``idx[1, j]`` of the normal region) and
     ``t[i, j] = rhs[t_offset + j, i]`` (-> outgoing mode ``idx[2, j]`` of the
-    superconductor), and per incoming mode R_he, R_ee and T.
+    superconductor), and per incoming mode R_he, R_ee and T (zero unless solved).
     """
+    # the workspace's fields are read once here (a field read costs a reference count)
+    hq, scratch, N, S, idx, rhs = ws.hq, ws.scratch, ws.normal, ws.superconductor, ws.idx, ws.rhs
     degree = hc.shape[2] * order
-    h_at_q(hc, q, ws.hq)
-    n_out, n_s = _lead_modes(E, degree, mu, mu_s, gap, phase, ktol, ws)
-    n_in = _index_modes(2 * degree, ws)
-    if n_out != degree or n_s != degree:
-        return PointStatus(STATUS_MODE_COUNT, n_in, n_out, n_s, 0)
-    if n_in == 0:
-        return PointStatus(STATUS_OK, n_in, n_out, n_s, 0)
+    h_at_q(hc, q, hq)
+    n_out, n_s = _lead_modes(E, degree, mu, mu_s, gap, phase, ktol, hq, scratch, N, S)
+    n_in = _index_modes(2 * degree, N.species, N.propagating, N.outgoing, S.outgoing, idx)
+    if n_out != degree or n_s != degree or n_in == 0:
+        status = STATUS_OK if n_in == 0 and n_out == degree and n_s == degree else STATUS_MODE_COUNT
+        return PointStatus(status, n_in, n_out, n_s, 0)
     if bkind == BARRIER_RECT:
         ok, t_offset = rect_system(
-            ws.hq, E, mu, vb, width, order, degree, n_in, ws.normal, ws.superconductor,
-            ws.barrier, ws.idx, ws.scratch, ktol, weighted, ws.a, ws.rhs,
+            hq, E, mu, vb, width, order, degree, n_in, N, S, ws.barrier, idx, scratch, ktol,
+            weighted, ws.a, rhs,
         )  # fmt: skip
     else:
         ok, t_offset = contact_system(
-            ws.hq, order, degree, n_in, ws.normal, ws.superconductor, ws.idx, bkind, bmat,
-            weighted, ws.a, ws.rhs,
+            hq, order, degree, n_in, N.k, N.psi, S.k, S.psi, idx, bkind, bmat, weighted, ws.a,
+            rhs,
         )  # fmt: skip
-    _probabilities(n_in, degree, t_offset, ws)
+    _probabilities(
+        n_in, degree, t_offset, N.species, N.propagating, S.propagating, idx, rhs, ws.andreev,
+        ws.normal_r, ws.transmitted,
+    )  # fmt: skip
     return PointStatus(STATUS_OK if ok else STATUS_SINGULAR, n_in, n_out, n_s, t_offset)
 
 
@@ -307,6 +310,7 @@ def _grid_row(
     alpha, kscale = transport_frame(hc, abs(mu) + abs(mu_s) + abs(energies[ie]), hcs)
     ktol = min(ktol, 1e-12 * kscale)
     weighted = alpha != 0.0
+    andreev, normal, transmitted = ws.andreev, ws.normal_r, ws.transmitted
     for iq in range(qs.shape[1]):
         if weights[ie, iq] == 0.0:
             continue
@@ -322,9 +326,9 @@ def _grid_row(
         n_in[ie, iq] = st.n_in
         worst = 0.0
         for i in range(st.n_in):
-            andreev_sum[ie, iq] += ws.andreev[i]
-            normal_sum[ie, iq] += ws.normal_r[i]
-            worst = max(worst, abs(ws.andreev[i] + ws.normal_r[i] + ws.transmitted[i] - 1.0))
+            andreev_sum[ie, iq] += andreev[i]
+            normal_sum[ie, iq] += normal[i]
+            worst = max(worst, abs(andreev[i] + normal[i] + transmitted[i] - 1.0))
         violation[ie, iq] = worst
 
 

@@ -93,19 +93,18 @@ def _transfer(bmat, psis, m, c, dim, transfer):
     return acc
 
 
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", inline="always")
 def contact_system(
-    hq, order, degree, n_in, normal, superconductor, idx, bkind, bmat, weighted, a, rhs
+    hq, order, degree, n_in, kN, psiN, kS, psiS, idx, bkind, bmat, weighted, a, rhs
 ):  # pragma: no cover - compiled
     """The matching system of a contact (no barrier, a delta jump or a thin-barrier transfer),
-    solved in place; returns ``(ok, t_offset)``.
+    solved in place; returns ``(ok, t_offset)``. ``kN, psiN`` / ``kS, psiS``: momenta and
+    spinors of the normal region's and the superconductor's modes.
 
     Second order: rows psi, then psi' (weighted: ``(1 (x) h2) psi'``, see :func:`_h2_dot`),
     with ``psi'(0+) - psi'(0-) = bmat psi(0)`` for a jump. First order: rows psi only, with
     ``psi(0+) = bmat psi(0-)`` for a transfer.
     """
-    kN, psiN = normal.k, normal.psi
-    kS, psiS = superconductor.k, superconductor.psi
     dim = psiN.shape[1]
     rows = order * dim
     _clear(a, rhs, rows, 2 * degree, n_in)
