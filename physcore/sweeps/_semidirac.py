@@ -80,24 +80,16 @@ def constraints() -> dict[str, Constraint]:
 
 
 def _sweep_parameter(name: str, constraint: Constraint, needs: dict) -> Parameter:
-    """A sweep :class:`Parameter` generated from a declared constraint (kind, default, doc)."""
-    rule = constraint.rule
-    default = None if constraint.required or name in _REQUIRED else constraint.default
-    choices = ()
-    if isinstance(rule, Interval):
-        kind = "int" if rule.kind is int else "float"
-    elif isinstance(rule, Choices):
-        kind, choices = "str", rule.values
-    elif isinstance(rule, AnyOf) and name == "n_modes":
-        kind = "int"
-    elif isinstance(rule, AnyOf):  # orientation: a named axis or degrees
-        kind = "float_or_str"
-    else:
-        raise TypeError(f"no sweep parameter for {name!r} ({rule!r})")
-    if name in ("Z", "chi", "height", "width") and default is None:
-        default = 0.0  # set only with its barrier kind (needs), so a default is harmless
-    doc = constraint.describe()
-    return Parameter(kind, default, doc=doc, choices=choices, needs=needs.get(name, {}))
+    """A sweep :class:`Parameter` generated from a declared constraint
+    (:meth:`Parameter.from_constraint`), with what a sweep spells differently."""
+    overrides = {"needs": needs.get(name, {})}
+    if name in _REQUIRED:
+        overrides["default"] = None  # a sweep states its energies
+    elif name in ("Z", "chi", "height", "width"):
+        overrides["default"] = 0.0  # set only with its barrier kind (needs): harmless default
+    if name == "n_modes":
+        overrides["kind"] = "int"  # 0 (unset) or an int interval
+    return Parameter.from_constraint(constraint, **overrides)
 
 
 def _parameters() -> dict[str, Parameter]:
