@@ -151,9 +151,9 @@ def quadratic_barrier_resonance(doping_ratio):
     propagating channel, so Andreev reflection resonates through it: G(Z) peaks at Z_res
     (Z = 1 at U0 = 0) and the peak moves to larger Z as the doping U0/mu grows. Corrections are
     of order gap/mu and eV/mu (the electron and hole decay constants at mu +- eV; the gap in
-    the superconductor): measured with the continuum solver (eV = 0.5 gap, n_q = 100), the
-    peak lies 0.002 (U0 = 0) to 0.014 (U0/mu = 1, 3, 10) above Z_res at mu = 10 gap, and
-    within the 0.005 scan step of it at mu = 40 gap.
+    the superconductor): measured with the continuum solver (eV = 0.5 gap, n_q = 64, Z step
+    0.001), the peak lies 0.003 (U0 = 0) to 0.014 (U0/mu = 1, 3, 10) above Z_res at
+    mu = 10 gap and 0.001 to 0.004 above it at mu = 40 gap (a 1/mu correction).
 
     Parameters
     ----------

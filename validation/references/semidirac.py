@@ -327,9 +327,9 @@ def quadratic_barrier_heavy_doping():
     "(negative-mass) channel, which binds a state at the barrier when sqrt(2 m mu) + "
     "sqrt(2 m (mu + U0)) = 2 m Z v_F, i.e. at Z_res = (1 + sqrt(1 + U0/mu))/2 (Z = 1 at U0 = 0; "
     "physcore.semidirac.analytic.quadratic_barrier_resonance). Its resonance lifts G there; "
-    "the solver's peaks follow Z_res within 0.015 at mu = 10 gap and within 0.01 at mu = 40 "
-    "gap (tests/physcore/semidirac/test_paper_claims.py). At heavy doping (U0/mu > 80) the "
-    "resonance leaves [0, 5] and G decays as the abstract says "
+    "the solver's peaks lie 0.003-0.014 above Z_res at mu = 10 gap and 0.001-0.004 above it "
+    "at mu = 40 gap, a 1/mu correction (tests/physcore/semidirac/test_paper_claims.py). At "
+    "heavy doping (U0/mu > 80) the resonance leaves [0, 5] and G decays as the abstract says "
     "(quadratic_barrier_heavy_doping). kwant reproduces the resonance independently "
     "(kwant_crosscheck.kwant_confirms_quadratic_barrier_resonance).",
 )
