@@ -69,7 +69,7 @@ def collision_unitary(system: System, scheme: str | None = None) -> qutip.Qobj:
     return finalize(system, scheme).unitary
 
 
-def inter_system_step(model: CollisionModel) -> qutip.Qobj:
+def inter_system_step(model: System) -> qutip.Qobj:
     """``exp(-i tau H_12)``, the local scheme's separate inter-system step (4x4)."""
     if isinstance(model, FinalizedCollision):
         model = model.model
@@ -107,7 +107,7 @@ def collision_increment(system: System, scheme: str | None = None) -> _increment
     return finalize(system, scheme).collision_step
 
 
-def inter_system_increment(model: CollisionModel) -> _increment.Increment:
+def inter_system_increment(model: System) -> _increment.Increment:
     """``exp(-i tau H_12) - 1`` of the local scheme's separate step (4x4 arrays)."""
     if isinstance(model, FinalizedCollision):
         model = model.model
