@@ -29,6 +29,7 @@ __all__ = [
     "pretrain_lr_parameter",
     "pretrained_lenet5",
     "save_figure",
+    "staged_metrics",
     "test_fraction_parameter",
 ]
 
@@ -92,6 +93,20 @@ def pretrained_lenet5(
             desc=desc,
         ),
     )
+
+
+def staged_metrics(ctx, names, metrics_type: type, compute) -> tuple:
+    """For each of ``names`` (data sets, environments): ``compute(name)`` (a
+    :class:`mlcore.records.Metrics`) as the resumable step ``"<name>-metrics"`` of ``ctx``,
+    timed as the stage ``name``; the typed results in order."""
+    out = []
+    for name in names:
+        with ctx.stage(name):
+            step = ctx.metrics_step(
+                f"{name}-metrics", metrics_type, lambda name=name: compute(name).to_dict()
+            )
+            out.append(step)
+    return tuple(out)
 
 
 # -- report --------------------------------------------------------------------------------------

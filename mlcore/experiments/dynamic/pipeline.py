@@ -21,6 +21,7 @@ from ...dynamic.selectors import (
     train_selectors,
 )
 from ...dynamic.training import fit_random_configurations, fit_static
+from .._common import staged_metrics
 from .records import DatasetMetrics, DynamicMetrics, DynamicParams, FixedExample, SelectionPoint
 
 __all__ = ["run", "GEOMETRY", "make_network"]
@@ -174,14 +175,8 @@ def _dataset_metrics(params: DynamicParams, ctx, dataset: str) -> DatasetMetrics
 
 def run(params: DynamicParams, ctx) -> DynamicMetrics:
     """One seed (``ctx``: :class:`mlcore.runner.RunContext`)."""
-    out = []
-    for dataset in params.datasets:
-        with ctx.stage(dataset):
-            out.append(
-                ctx.metrics_step(
-                    f"{dataset}-metrics",
-                    DatasetMetrics,
-                    lambda dataset=dataset: _dataset_metrics(params, ctx, dataset).to_dict(),
-                )
-            )
-    return DynamicMetrics(tuple(out))
+    return DynamicMetrics(
+        staged_metrics(
+            ctx, params.datasets, DatasetMetrics, lambda d: _dataset_metrics(params, ctx, d)
+        )
+    )

@@ -124,7 +124,7 @@ def _accuracy_figure(rec: DynamicRecord, out) -> Path:
     axes[0].set_xticks(np.arange(len(names)) + 0.4 - width / 2)
     axes[0].set_xticklabels([LABELS[n] for n in names], rotation=35, ha="right", fontsize=7)
     axes[0].set_ylabel("test accuracy (%)")
-    axes[0].set_ylim(max(0, min(axes[0].get_ylim()[1] - 60, 40)), 100)
+    axes[0].set_ylim(0, 100)
     axes[0].legend(fontsize=7)
     axes[1].set_xticks(range(1, 5), ["A", "AB", "ABC", "ABCD"])
     axes[1].set_xlabel("dynamic layers (dotted: the same network, static configuration)")

@@ -18,6 +18,7 @@ from ...training import fit, predict_logits
 from ...transfer.correspondence import environment_correspondence
 from ...transfer.environments import make_environment
 from ...transfer.models import small_cnn
+from .._common import staged_metrics
 from .records import (
     TRANSFER_METHODS,
     EnvironmentMetrics,
@@ -223,14 +224,11 @@ def _environment_metrics(params: TransferParams, ctx, name: str) -> EnvironmentM
 
 def run(params: TransferParams, ctx) -> TransferMetrics:
     """One seed (``ctx``: :class:`mlcore.runner.RunContext`)."""
-    out = []
-    for name in params.environments:
-        with ctx.stage(name):
-            out.append(
-                ctx.metrics_step(
-                    f"{name}-metrics",
-                    EnvironmentMetrics,
-                    lambda name=name: _environment_metrics(params, ctx, name).to_dict(),
-                )
-            )
-    return TransferMetrics(tuple(out))
+    return TransferMetrics(
+        staged_metrics(
+            ctx,
+            params.environments,
+            EnvironmentMetrics,
+            lambda name: _environment_metrics(params, ctx, name),
+        )
+    )
