@@ -3,7 +3,7 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench validate clean clean-numba
+.PHONY: setup demo test lint format bench validate docs clean clean-numba
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ test: lint
 validate: $(STAMP)
 	$(PYTHON) -m validation report --out results/validation
 
+# the documentation site: API reference, user guide and the gallery (every example runs), into
+# docs/_build/html (open docs/_build/html/index.html); any warning fails the build
+docs: $(STAMP)
+	$(PYTHON) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 bench: $(STAMP)
 	$(PYTHON) -m benchmarks
 
@@ -40,3 +45,4 @@ clean-numba:
 
 clean: clean-numba
 	rm -rf $(VENV) build results .pytest_cache
+	rm -rf docs/_build docs/api docs/generated docs/auto_examples docs/sg_execution_times.rst

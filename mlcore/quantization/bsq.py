@@ -123,14 +123,16 @@ class BSQ:
         bit-representation training and one for the fine-tuning (no global generator is
         reseeded; see :mod:`mlcore.rng`).
 
-    Attributes (after :meth:`fit`)
-    ------------------------------
+    Attributes
+    ----------
     model_ : nn.Module
-        The fine-tuned quantized network (:class:`FixedPrecisionLayer` layers).
+        After :meth:`fit`: the fine-tuned quantized network (:class:`FixedPrecisionLayer`
+        layers).
     scheme_ : QuantizationScheme
-        Per-layer bits, average bits and compression.
+        After :meth:`fit`: per-layer bits, average bits and compression.
     history_ : list of dict
-        Per-epoch training records of both stages, with the scheme after each adjustment.
+        After :meth:`fit`: per-epoch training records of both stages, with the scheme after
+        each adjustment.
     """
 
     def __init__(

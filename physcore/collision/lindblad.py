@@ -30,7 +30,7 @@ collision heat from the ancilla energy, is
 ``J_i = -gamma_i wa_i (1 - 2 p_i)`` (``sx ax``: always into the bath).
 
 Global master equation (Breuer and Petruccione, *The Theory of Open Quantum Systems*, Sec. 3.3)
----------------------------------------------------------------------------------------------
+-----------------------------------------------------------------------------------------------
 Bath i is a thermal reservoir at ``T_i`` coupled through ``sx_i`` with a flat spectral density
 ``gamma_i = J_i**2 tau``. Decompose ``sx_i = sum_w A_i(w)`` into eigenoperators of ``H_S``
 (``A(w)`` lowers the energy by the Bohr frequency ``w``, degenerate frequencies grouped: full

@@ -69,6 +69,8 @@ class NSJunction:
     phase : float
         Superconducting phase phi (radians, keyword-only); no observable here depends on it.
 
+    Notes
+    -----
     Every field declares its constraint (:func:`physcore._validation.constraint_table`
     ``(NSJunction)``); the sweep adapter ``semidirac.conductance`` is generated from it.
     """

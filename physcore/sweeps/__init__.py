@@ -26,14 +26,15 @@ Workflow (the CLI ``python -m physcore.sweeps`` offers the same steps)::
   so ``sbatch sweep.sbatch`` by hand is seen too; ``resubmit`` never queues a chunk that is
   queued or running. If the queue cannot be read, ``status`` says so and still counts the files.
 
+* ``collect`` merges the chunks into one netCDF with the spec text, the code version (``git
+  describe``) and the library versions as attributes. Chunks do not depend on the back-end, so
+  SLURM, serial and process-pool runs give identical files.
+
 Trust: a sweep's ``spec.toml`` names the computation to import. Registered computations are
 imported freely; an unregistered import path (``"module:attribute"``) runs that module's code, so
 it needs ``allow_import=True`` (CLI ``--allow-import``) from whoever plans or opens the sweep.
 Submitting a sweep's ``sweep.sbatch`` runs its shell lines (``[slurm] setup``): read a script
 from someone else before you ``sbatch`` it.
-* ``collect`` merges the chunks into one netCDF with the spec text, the code version (``git
-  describe``) and the library versions as attributes. Chunks do not depend on the back-end, so
-  SLURM, serial and process-pool runs give identical files.
 """
 
 from __future__ import annotations
