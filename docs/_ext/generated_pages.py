@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGES = ("physcore", "mlcore", "validation")
-#: entry-point modules that are not API (command lines, demos run by ``make demo``)
+#: entry-point modules that are not API (the command lines behind ``python -m``)
 SKIP = {"__main__"}
 
 
@@ -191,6 +191,11 @@ def escape_pipes(text: str) -> str:
     return "\n".join(out)
 
 
+def _prose(text: str) -> str:
+    """Registry text on one line (it sits in list items and indented blocks), pipes escaped."""
+    return escape_pipes(" ".join(str(text).split()))
+
+
 def _escape_docstring(app, what, name, obj, options, lines) -> None:
     """autodoc-process-docstring: :func:`escape_pipes` on every docstring, in place."""
     lines[:] = escape_pipes("\n".join(lines)).split("\n")
@@ -207,9 +212,9 @@ def _check_entry(c) -> list[str]:
     return [
         f"**{c.name}** ({state})",
         "",
-        f"   *Reference* ``{r.paper}`` / ``{r.name}``: {escape_pipes(r.source)}.",
+        f"   *Reference* ``{r.paper}`` / ``{r.name}``: {_prose(r.source)}.",
         "",
-        f"   *Metric*: {escape_pipes(c.metric)}; tolerance {c.tolerance:g}.",
+        f"   *Metric*: {_prose(c.metric)}; tolerance {c.tolerance:g}.",
         "",
     ]
 
@@ -218,11 +223,11 @@ def _disagreement_entry(c, title_char: str = "-") -> list[str]:
     what = c.reference.description or c.reference.name
     return [
         _title(f"{c.group}: {c.name}", title_char),
-        f"*Reference*: {escape_pipes(c.reference.source)}.",
+        f"*Reference*: {_prose(c.reference.source)}.",
         "",
-        f"*What it states*: {escape_pipes(what)}",
+        f"*What it states*: {_prose(what)}",
         "",
-        f"*What we find*: {escape_pipes(c.discrepancy)}",
+        f"*What we find*: {_prose(c.discrepancy)}",
         "",
     ]
 
@@ -286,19 +291,19 @@ def _checks_section(checks) -> list[str]:
     for c in passing:
         r = c.reference
         lines += [
-            f"* **{c.name}**: ``{r.paper}`` {escape_pipes(r.source)}; metric "
-            f"{escape_pipes(c.metric)}, tolerance {c.tolerance:g}."
+            f"* **{c.name}**: ``{r.paper}`` {_prose(r.source)}; metric "
+            f"{_prose(c.metric)}, tolerance {c.tolerance:g}."
         ]
     lines.append("")
     for c in disagreeing:
         lines += [
             f"**Disagreement, {c.name}**",
             "",
-            f"   *Reference*: ``{c.reference.paper}`` {escape_pipes(c.reference.source)}.",
+            f"   *Reference*: ``{c.reference.paper}`` {_prose(c.reference.source)}.",
             "",
-            f"   *What it states*: {escape_pipes(c.reference.description or c.reference.name)}",
+            f"   *What it states*: {_prose(c.reference.description or c.reference.name)}",
             "",
-            f"   *What we find*: {escape_pipes(c.discrepancy)}",
+            f"   *What we find*: {_prose(c.discrepancy)}",
             "",
         ]
     return lines
