@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import runpy
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "_ext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# numba's on-disk cache: the test suite's folder, named after a hash of physcore's numba sources
+# (tests/conftest.py sets NUMBA_CACHE_DIR unless it is set), so that `make docs` after
+# `make test` (CI) finds the kernels compiled instead of compiling them again (about a minute)
+runpy.run_path(str(HERE.parent / "tests" / "conftest.py"))
 
 project = "physcore / mlcore / validation"
 author = "physcore-mlcore developers"

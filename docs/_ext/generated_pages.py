@@ -135,7 +135,7 @@ def _title(text: str, char: str = "=") -> str:
 def _data_entry(module: str, name: str, doc: str | None) -> list[str]:
     """A constant: its ``#:`` documentation, or a pointer to the module's docstring."""
     text = doc or f"See the module documentation of :mod:`{module}`."
-    return [f".. py:data:: {module}.{name}", "", f"   {escape_pipes(text)}", ""]
+    return [f".. py:data:: {name}", f"   :module: {module}", "", f"   {escape_pipes(text)}", ""]
 
 
 def write_api(out: Path) -> None:

@@ -85,7 +85,7 @@ def test_every_object_is_documented_once_and_links_resolve(plan):
 def test_constants_take_their_comment_not_their_type_docstring(tmp_path):
     gen.write_api(tmp_path)
     page = (tmp_path / "physcore.semidirac.models.rst").read_text()
-    assert ".. py:data:: physcore.semidirac.models.PARAMETER_LIMIT" in page
+    assert ".. py:data:: PARAMETER_LIMIT\n   :module: physcore.semidirac.models\n" in page
     assert "largest magnitude of an energy" in page
     every_page = "".join(p.read_text() for p in tmp_path.glob("*.rst"))
     assert "autodata" not in every_page
