@@ -5,7 +5,7 @@ with |G_kwant - G_continuum| < 0.01 G_N. Run: ``.venv/bin/python -m benchmarks k
 
 Junction: semi-Dirac, transport along the quadratic axis, mu = 1, gap = 0.2, U0 = 0.5, no
 barrier. kwant uses the discretized continuum at a = 0.1 (second-order convergence, 5e-3 G_N
-deviation) and the continuum solver's own transverse quadrature (n_modes = 400), so both
+deviation) and the continuum solver's own transverse quadrature (n_q = 400), so both
 integrate the same g(E, q). kwant's cost is the same for every (E, q) point (lead modes and
 sparse set-up), so it is timed on a few bias points of the curve and its time for the whole
 curve is extrapolated linearly; the script says so in its output. Wall and process-CPU times
@@ -28,7 +28,7 @@ from physcore.semidirac.kwant_crosscheck import (
 
 N_BIAS = 101
 KWANT_BIAS_SUBSET = (0.05, 0.3)  # below and above the gap
-N_MODES = 400
+N_Q = 400
 LATTICE_SPACING = 0.1
 
 
@@ -42,25 +42,25 @@ def _timed(fn):
 def main() -> None:
     junction = sd.NSJunction(sd.SemiDirac(), "quadratic", mu=1.0, gap=0.2, U0=0.5)
     bias = np.linspace(0.0, 0.4, N_BIAS)
-    junction.conductance(bias[:2], n_modes=N_MODES)  # compile the numba kernels first
-    runs = [_timed(lambda: junction.conductance(bias, n_modes=N_MODES)) for _ in range(3)]
+    junction.conductance(bias[:2], n_q=N_Q)  # compile the numba kernels first
+    runs = [_timed(lambda: junction.conductance(bias, n_q=N_Q)) for _ in range(3)]
     t_continuum = min(r[1] for r in runs)
     cpu_continuum = min(r[2] for r in runs)
 
     subset = np.array(KWANT_BIAS_SUBSET)
     lattice, t_subset, cpu_subset = _timed(
         lambda: kwant_conductance(
-            junction, subset, lattice_spacing=LATTICE_SPACING, n_modes=N_MODES, progress=False
+            junction, subset, lattice_spacing=LATTICE_SPACING, n_q=N_Q, progress=False
         )
     )
     scale = N_BIAS / subset.size
-    reference = junction.conductance(subset, n_modes=N_MODES)
+    reference = junction.conductance(subset, n_q=N_Q)
     deviation = float(np.max(np.abs(lattice.values - reference.values)))
     n_points = sum(
-        transverse_momenta(junction, e, N_MODES, gap=g)[0].size for e in subset for g in (None, 0.0)
+        transverse_momenta(junction, e, N_Q, gap=g)[0].size for e in subset for g in (None, 0.0)
     )
 
-    print(f"G(eV), {N_BIAS} bias points, n_modes={N_MODES} (normal-state reference included):")
+    print(f"G(eV), {N_BIAS} bias points, n_q={N_Q} (normal-state reference included):")
     print(
         f"  continuum solver (numba)  {t_continuum * 1e3:10.1f} ms wall "
         f"{cpu_continuum * 1e3:10.1f} ms CPU for the whole curve"

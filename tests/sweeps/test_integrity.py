@@ -29,7 +29,7 @@ orientation = ["linear", "quadratic"]
 barrier = "delta"
 Z = [0.0, 1.0, 2.0]
 bias = {linspace = [0.0, 2.0, 21]}
-n_modes = 32
+n_q = 32
 [chunks]
 size = 1
 """

@@ -28,7 +28,7 @@ barrier = "thin"
 chi = {linspace = [0.0, 3.0, 5]}
 U0 = [0.0, 10.0, 40.0, 90.0]
 bias = {linspace = [0.0, 2.0, 500]}
-n_modes = 32
+n_q = 32
 normalize = "none"
 [chunks]
 size = 1
@@ -44,7 +44,7 @@ orientation = ["linear", "quadratic"]
 barrier = "delta"
 Z = [0.0, 1.0, 2.0]
 bias = {linspace = [0.0, 2.0, 21]}
-n_modes = 32
+n_q = 32
 [chunks]
 size = 2
 """
@@ -77,7 +77,7 @@ def test_serial_and_process_pool_give_the_same_file(tmp_path):
     junction = semidirac.NSJunction(
         semidirac.SemiDirac(), "quadratic", mu=10.0, gap=1.0, barrier=semidirac.DeltaBarrier(Z=1.0)
     )
-    direct = junction.conductance(ds["bias"].values, n_modes=32)
+    direct = junction.conductance(ds["bias"].values, n_q=32)
     np.testing.assert_array_equal(
         ds["conductance"].sel(orientation="quadratic", Z=1.0).values, direct.values
     )
@@ -149,7 +149,7 @@ def test_failed_chunk_is_recorded_and_rerun(tmp_path):
 
 def test_chunk_of_another_spec_is_refused(tmp_path):
     a = _plan(tmp_path, SMALL, "a")
-    b = _plan(tmp_path, SMALL.replace("n_modes = 32", "n_modes = 48"), "b")
+    b = _plan(tmp_path, SMALL.replace("n_q = 32", "n_q = 48"), "b")
     sweeps.run(a, backend="serial", progress=False)
     sweeps.run(b, backend="serial", chunks=[1, 2], progress=False)
     os.replace(a.chunk_path(0), b.chunk_path(0))

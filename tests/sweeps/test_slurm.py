@@ -24,7 +24,7 @@ gap = 1.0
 barrier = "thin"
 chi = [0.0, 0.4, 0.8, 1.2, 1.6, 2.0, 2.4, 2.8]
 bias = {linspace = [0.0, 2.0, 400]}
-n_modes = 32
+n_q = 32
 normalize = "none"
 [chunks]
 size = 2

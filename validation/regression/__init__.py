@@ -76,7 +76,7 @@ CURVES: list[Curve] = [
           dict(temperature_left=2.0, temperature_right=1.0, tau=1.0, start=0.0, stop=7.0, num=57)),
     Curve("collision-asymmetric-xx-currents", producers.collision_currents,
           dict(temperature_left=2.0, temperature_right=1.0, tau=0.1, start=0.0, stop=2.0, num=41,
-               coupling_right="xx")),
+               coupling_right="sigma_x_sigma_x")),
 ]  # fmt: skip
 
 

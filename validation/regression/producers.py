@@ -1,8 +1,8 @@
 """Functions producing the stored regression curves (each returns an ``xarray.DataArray``).
 
 Parameters are in the units of :mod:`physcore.semidirac` (hbar = 1, energies in units of the
-gap when ``gap=1``). ``n_modes`` is kept moderate: a regression curve must be cheap, not
-converged (convergence is checked against the published references).
+gap when ``gap=1``). ``n_q`` (transverse momenta) is kept moderate: a regression curve must be
+cheap, not converged (convergence is checked against the published references).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def semidirac_conductance(
     temperature: float = 0.0,
     mu: float = 10.0,
     gap: float = 1.0,
-    n_modes: int = 128,
+    n_q: int = 128,
 ) -> xr.DataArray:
     """G_NS / G_NN of a semi-Dirac NS junction (m = v = 1, delta = 0) against the bias."""
     from physcore import semidirac
@@ -34,13 +34,11 @@ def semidirac_conductance(
     junction = semidirac.NSJunction(
         semidirac.SemiDirac(), orientation, mu=mu, gap=gap, barrier=_thin(chi)
     )
-    return junction.conductance(
-        np.linspace(start, stop, num), temperature=temperature, n_modes=n_modes
-    )
+    return junction.conductance(np.linspace(start, stop, num), temperature=temperature, n_q=n_q)
 
 
 def semidirac_thin_barrier_period(
-    orientation: str, bias: float = 0.5, num: int = 25, n_modes: int = 128
+    orientation: str, bias: float = 0.5, num: int = 25, n_q: int = 128
 ) -> xr.DataArray:
     """G_NS / G_NN at one bias against the thin-barrier strength chi in [0, 2 pi]."""
     from physcore import semidirac
@@ -51,7 +49,7 @@ def semidirac_thin_barrier_period(
         junction = semidirac.NSJunction(
             semidirac.SemiDirac(), orientation, mu=10.0, gap=1.0, barrier=_thin(chi)
         )
-        values.append(float(junction.conductance([bias], n_modes=n_modes)[0]))
+        values.append(float(junction.conductance([bias], n_q=n_q)[0]))
     return xr.DataArray(
         np.array(values), dims=("chi",), coords={"chi": chis}, name="conductance",
         attrs={"units": "G_NS / G_NN", "bias": bias, "orientation": orientation},
@@ -59,13 +57,13 @@ def semidirac_thin_barrier_period(
 
 
 def graphene_conductance(
-    U0: float, start: float, stop: float, num: int, mu: float = 10.0, n_modes: int = 128
+    U0: float, start: float, stop: float, num: int, mu: float = 10.0, n_q: int = 128
 ) -> xr.DataArray:
     """G_NS / G_NN of a graphene NS junction (Beenakker's set-up) against the bias."""
     from physcore import semidirac
 
     junction = semidirac.NSJunction(semidirac.Graphene(), "linear", mu=mu, gap=1.0, U0=U0)
-    return junction.conductance(np.linspace(start, stop, num), n_modes=n_modes)
+    return junction.conductance(np.linspace(start, stop, num), n_q=n_q)
 
 
 _COLLISION_QUANTITIES = (
@@ -85,7 +83,7 @@ def collision_currents(
     start: float,
     stop: float,
     num: int,
-    kind: str = "xx",
+    kind: str = "exchange",
     coupling_right: str = "exchange",
 ) -> xr.DataArray:
     """Steady-state heat currents (exact and local schemes), power and the exact-local trace
