@@ -41,5 +41,5 @@ if ! ls "$WHEELS"/kwant-1.5.0-*.whl >/dev/null 2>&1; then
     rm -rf "$tmp"
 fi
 
-echo "[setup] installing the project with extras physics, ml, dev"
+echo "[setup] installing the project with extras physics, ml, dev, docs"
 "${PIP[@]}" install -q "${FIND_LINKS[@]}" --find-links "$WHEELS" -e ".[all]"
