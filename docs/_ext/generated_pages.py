@@ -309,13 +309,22 @@ def _checks_section(checks) -> list[str]:
     return lines
 
 
+def shipped_results() -> list:
+    """The registered results that mlcore ships (``mlcore.experiments``), not ones a caller or
+    a test registered in the same process."""
+    from mlcore.registry import results
+
+    return [
+        r for r in results() if getattr(r.run, "__module__", "").startswith("mlcore.experiments")
+    ]
+
+
 def write_result_summaries(out: Path) -> None:
     from mlcore.records import reference_runs_dir
-    from mlcore.registry import results
 
     out.mkdir(parents=True, exist_ok=True)
     runs = reference_runs_dir()
-    for result in results():
+    for result in shipped_results():
         path = None if runs is None else runs / f"{result.name}.json"
         if path is None or not path.is_file():
             text = f"(no committed record of {result.name})"
