@@ -40,11 +40,7 @@ Results
 
 __version__ = "0.1.0"
 
-__all__ = ["demo"]
-
-
-def demo(out_dir) -> None:
-    """Every registered result's figures and headline numbers (see :mod:`mlcore.demo`)."""
-    from .demo import demo as _demo
-
-    _demo(out_dir)
+# Nothing is re-exported here: ``mlcore.demo`` is the demo module (its ``demo(out_dir)`` draws
+# every registered result). A function of the same name here was shadowed by the submodule
+# once imported, so ``mlcore.demo(out)`` failed on its second call.
+__all__: list[str] = []
