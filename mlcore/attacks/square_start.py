@@ -24,6 +24,7 @@ import numpy as np
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..params import Interval, Options, check_argument
 from ..rng import RandomState, as_generator
 from ._query_search import LOSSES, QueryResult, _BlackBox, _check_query_threat, _Search
 from ._state import preserved_mode
@@ -77,12 +78,9 @@ class SquareFromStart:
                 "SquareFromStart needs ThreatModel.norm='linf' (use SquareAttack for l2); "
                 f"got {threat.norm!r}"
             )
-        if isinstance(p_init, bool) or not isinstance(p_init, float | int) or not 0 < p_init < 1:
-            raise ValueError(f"p_init must be a float in (0, 1); got {p_init!r}")
-        if loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be an integer >= 1; got {batch_size!r}")
+        check_argument("SquareFromStart", "p_init", p_init, Interval(float, 0, 1, closed="neither"))
+        check_argument("SquareFromStart", "loss", loss, Options(*LOSSES))
+        check_argument("SquareFromStart", "batch_size", batch_size, Interval(int, 1, None))
         self.threat, self.p_init = threat, float(p_init)
         self.loss, self.batch_size = loss, batch_size
 
