@@ -24,7 +24,8 @@ Results are named (numba named tuples, built once here and read by field everywh
 
 Caching: every kernel is compiled with ``cache=True``. numba invalidates a cached function only
 when its own source file changes, so after editing :mod:`._modes`, :mod:`._pairs`,
-:mod:`._frame`, :mod:`._linalg` or :mod:`._matching` run ``make clean-numba`` (it deletes
+:mod:`._frame`, :mod:`._linalg`, :mod:`._matching` or :mod:`._borrow` run
+``make clean-numba`` (it deletes
 ``physcore/semidirac/__pycache__/*.nbi`` and ``*.nbc``). The test suite keys its numba cache
 on the content of these files (tests/conftest.py), so a stale kernel cannot survive an edit.
 """
@@ -36,6 +37,7 @@ from collections import namedtuple
 import numba as nb
 import numpy as np
 
+from ._borrow import borrowed
 from ._frame import transport_frame
 from ._matching import (
     BARRIER_JUMP,
@@ -126,6 +128,39 @@ def new_workspace(n, order):
         np.empty(nm),
         np.empty(nm),
         np.empty(nm),
+    )
+
+
+@nb.njit(cache=True)
+def _borrowed_modes(modes):
+    return Modes(
+        borrowed(modes.k),
+        borrowed(modes.psi),
+        borrowed(modes.species),
+        borrowed(modes.outgoing),
+        borrowed(modes.propagating),
+        borrowed(modes.current),
+        borrowed(modes.hint),
+    )
+
+
+@nb.njit(cache=True)
+def borrowed_workspace(ws):
+    """The :data:`Workspace` ``ws`` as borrowed views (:mod:`._borrow`): the per-point kernel
+    then passes its arrays around without atomic reference counts. ``ws`` must outlive it."""
+    coef, roots, phis, work, hints = ws.scratch
+    return Workspace(
+        borrowed(ws.hq),
+        (borrowed(coef), borrowed(roots), borrowed(phis), borrowed(work), borrowed(hints)),
+        _borrowed_modes(ws.normal),
+        _borrowed_modes(ws.superconductor),
+        _borrowed_modes(ws.barrier),
+        borrowed(ws.idx),
+        borrowed(ws.a),
+        borrowed(ws.rhs),
+        borrowed(ws.andreev),
+        borrowed(ws.normal_r),
+        borrowed(ws.transmitted),
     )
 
 
@@ -299,14 +334,19 @@ def scatter_point(
 @nb.njit(cache=True, error_model="numpy")
 def _grid_row(
     ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width, ktol,
-    andreev_sum, normal_sum, n_in, violation,
+    andreev_sum, normal_sum, n_in, violation, owned_ws, owned_hcs,
 ):  # fmt: skip  # pragma: no cover - compiled
     """One energy of the grid: every transverse momentum of nonzero weight, one workspace.
     Solved in the shifted frame of :func:`._frame.transport_frame` for this energy. Writes
     row ``ie`` of the four :data:`GridSums` arrays (passed apart: numba's parallel loops
-    cannot carry a named tuple)."""
-    ws = new_workspace(hc.shape[2], order)
-    hcs = np.empty_like(hc)
+    cannot carry a named tuple).
+
+    ``owned_ws`` (a :func:`new_workspace`) and ``owned_hcs`` (like ``hc``) are the work arrays,
+    allocated by the caller so that they outlive the borrowed views used here (:mod:`._borrow`).
+    """
+    ws = borrowed_workspace(owned_ws)
+    hcs = borrowed(owned_hcs)
+    bmat = borrowed(bmat)
     alpha, kscale = transport_frame(hc, abs(mu) + abs(mu_s) + abs(energies[ie]), hcs)
     ktol = min(ktol, 1e-12 * kscale)
     weighted = alpha != 0.0
@@ -352,7 +392,8 @@ def conductance_grid(
     for ie in nb.prange(ne):
         _grid_row(
             ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
-            ktol, andreev, normal, n_in, violation,
+            ktol, andreev, normal, n_in, violation, new_workspace(hc.shape[2], order),
+            np.empty_like(hc),
         )  # fmt: skip
     return sums
 
@@ -369,5 +410,6 @@ def conductance_grid_serial(
         _grid_row(
             ie, energies, qs, weights, hc, order, mu, mu_s, gap, phase, bkind, bmat, vb, width,
             ktol, sums.andreev, sums.normal, sums.n_in, sums.violation,
+            new_workspace(hc.shape[2], order), np.empty_like(hc),
         )  # fmt: skip
     return sums

@@ -184,3 +184,41 @@ def test_no_backend_is_chosen_by_the_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "svg"
+
+
+def test_borrowed_view_shares_data_and_holds_no_reference():
+    """The grid kernels' work arrays are borrowed views (physcore.semidirac._borrow): same
+    data, shape and strides as the owner, writes visible through both, no reference held."""
+    import numba
+
+    from physcore.semidirac._borrow import borrowed
+
+    @numba.njit
+    def write_through_view(owner):
+        view = borrowed(owner[:, 1])
+        view[2] = 7.0 + 1j
+        return view.shape[0], view.strides[0], view[0]
+
+    owner = np.arange(12, dtype=complex).reshape(4, 3)
+    refs = sys.getrefcount(owner)
+    assert write_through_view(owner) == (4, 3 * 16, 1.0 + 0j)
+    assert owner[2, 1] == 7.0 + 1j
+    assert sys.getrefcount(owner) == refs
+
+
+@pytest.mark.parametrize("orientation", ["linear", "quadratic", 30.0])
+def test_grid_kernel_matches_the_per_point_kernel(orientation):
+    """The grid kernel (borrowed work arrays, one workspace per energy reused across q) gives
+    the sums of the per-point kernel (fresh owned arrays at every point), point by point."""
+    junction = _junction(orientation, barrier=sd.DeltaBarrier(0.4))
+    energies, qs, ws, *args = _grid(junction, n_bias=3, n_q=12)
+    grid = _kernels.conductance_grid_serial(energies, qs, ws, *args)
+    compared = 0
+    for ie, energy in enumerate(energies):
+        for iq in np.flatnonzero(ws[ie]):
+            point = _kernels.scatter_point(energy, qs[ie, iq], *args)
+            assert grid.n_in[ie, iq] == point.n_in
+            assert grid.andreev[ie, iq] == pytest.approx(point.andreev.sum(), abs=1e-12)
+            assert grid.normal[ie, iq] == pytest.approx(point.normal.sum(), abs=1e-12)
+            compared += point.n_in > 0
+    assert compared >= 10
