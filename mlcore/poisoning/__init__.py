@@ -9,7 +9,7 @@ would fix (utilization, reach, the bound) are ours, marked [DERIVED], and live i
 """
 
 from .backdoor import BadNets, attack_success_rate
-from .certify import Certificate, certified_accuracy, certify, majority_vote
+from .certification import Certificate, certified_accuracy, certify, majority_vote
 from .codes import (
     AnnealResult,
     Reach,

@@ -2,7 +2,7 @@
 
 Sub-model ``i`` of a code ``C`` trains on the union of the data of the users ``j`` with
 ``C[i, j] = 1`` (:func:`train_submodels`); :func:`submodel_votes` collects their hard
-predictions for :func:`mlcore.poisoning.certify.certify`. Each sub-model's initial weights and
+predictions for :func:`mlcore.poisoning.certify`. Each sub-model's initial weights and
 batch order come from its own child of one seed (``SeedSequence.spawn``), so a sub-model does
 not depend on how many others are trained.
 """

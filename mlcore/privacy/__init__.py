@@ -1,6 +1,6 @@
 """Defenses against gradient inversion in federated learning, and reconstruction metrics.
 
-* :mod:`~mlcore.privacy.representation` — the defended fully connected layer, its input
+* :mod:`~mlcore.privacy.layer` — the defended fully connected layer, its input
   representation ``r`` and how one sample's ``r`` leaks from the layer's gradient;
 * :mod:`~mlcore.privacy.scores` — Soteria's per-element scores: the reference code's
   ``||dr/dX|| / (r + offset)`` (batched with ``torch.func``, or the reference loop) and the
@@ -29,8 +29,8 @@ Example
 
 from .baselines import DPGaussian, GradientPruning, UnclippedNoise, per_sample_gradients
 from .certified import CertifiedBound, certified_bound, conv_operator_norm_bound, lipschitz_bound
+from .layer import defended_layer, recover_representation, representation
 from .metrics import ReconstructionMetrics, reconstruction_metrics
-from .representation import defended_layer, recover_representation, representation
 from .scores import pseudo_inverse_scores, representation_jacobian, soteria_scores
 from .soteria import (
     Soteria,

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .representation import check_images, defended_layer, representation
+from .layer import check_images, defended_layer, representation
 from .scores import pinv_rtol, representation_jacobian
 
 __all__ = ["CertifiedBound", "certified_bound", "lipschitz_bound", "conv_operator_norm_bound"]

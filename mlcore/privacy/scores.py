@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .representation import check_images, representation_fn
+from .layer import check_images, representation_fn
 
 __all__ = ["soteria_scores", "pseudo_inverse_scores", "representation_jacobian", "pinv_rtol"]
 

@@ -30,7 +30,7 @@ from ..federated.client import ClientUpdate
 from ..federated.transforms import ClientTransform
 from ..params import Instance, Interval, Options, Params, parameter
 from ._context import require_context
-from .representation import check_images, defended_layer, representation
+from .layer import check_images, defended_layer, representation
 from .scores import pseudo_inverse_scores, soteria_scores
 
 __all__ = [
