@@ -24,10 +24,10 @@ Results are named (numba named tuples, built once here and read by field everywh
 
 Caching: every kernel is compiled with ``cache=True``. numba invalidates a cached function only
 when its own source file changes, so after editing :mod:`._modes`, :mod:`._pairs`,
-:mod:`._frame`, :mod:`._linalg`, :mod:`._matching` or :mod:`._borrow` run
-``make clean-numba`` (it deletes
-``physcore/semidirac/__pycache__/*.nbi`` and ``*.nbc``). The test suite keys its numba cache
-on the content of these files (tests/conftest.py), so a stale kernel cannot survive an edit.
+:mod:`._frame`, :mod:`._linalg`, :mod:`._matching` or :mod:`._borrow` run ``make clean-numba``
+(it deletes ``physcore/semidirac/__pycache__/*.nbi`` and ``*.nbc``). The test suite keys its
+numba cache on the content of these files (tests/conftest.py), so a stale kernel cannot
+survive an edit.
 """
 
 from __future__ import annotations
